@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+// The R-DC kernel: layers point down only (see ../shared/docs/design.md and README).
+//
+//   rdc (executable) ─┬─ JupyterKernel (wire protocol; knows nothing of R-DC)
+//                     └─ RDCTerminal   (REPL and script runner; knows nothing of ZeroMQ)
+//   RDCSession  (command language, session state, outputs)
+//   RDCMethod   (models, trainers, clustering, metrics, data)   RDCRender (PNG pictures)
+//   NumericCore (tensors, layers, losses, optimisers, kNN, k-means on BLAS)
+//   CBLAS, CZMQ, CPNG, CZlib (thin system-library targets)
+import PackageDescription
+
+/// Numeric loops are 10-100x slower unoptimised, so our own modules are always built with -O,
+/// even in debug builds used by `swift test`.
+let optimised: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
+let package = Package(
+    name: "RDC",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "rdc", targets: ["rdc"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZMQ", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+
+        .target(name: "NumericCore", dependencies: ["CBLAS"], swiftSettings: optimised),
+        .target(name: "RDCMethod", dependencies: ["NumericCore", "CZlib"], swiftSettings: optimised),
+        .target(name: "RDCRender", dependencies: ["CPNG"], swiftSettings: optimised),
+        .target(name: "RDCSession", dependencies: ["RDCMethod", "RDCRender"], swiftSettings: optimised),
+        .target(name: "JupyterKernel", dependencies: ["CZMQ", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "RDCTerminal", dependencies: ["RDCSession"]),
+        .executableTarget(name: "rdc", dependencies: [
+            "JupyterKernel", "RDCTerminal", "RDCSession",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: optimised),
+
+        .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"], swiftSettings: optimised),
+        .testTarget(name: "RDCMethodTests", dependencies: ["RDCMethod"], swiftSettings: optimised),
+        .testTarget(name: "RDCRenderTests", dependencies: ["RDCRender", "CPNG"]),
+        .testTarget(name: "RDCSessionTests", dependencies: ["RDCSession"]),
+        .testTarget(name: "JupyterKernelTests", dependencies: ["JupyterKernel"]),
+        .testTarget(name: "RDCTerminalTests", dependencies: ["RDCTerminal"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// Layer: render. May use CPNG only; draws pictures of plain arrays, knows nothing of training.

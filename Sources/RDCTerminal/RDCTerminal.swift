@@ -1,0 +1,2 @@
+// Layer: terminal front end (REPL, script runner). May use RDCSession; never ZeroMQ.
+import RDCSession

@@ -1,0 +1,2 @@
+// Layer: executable. Wires the front ends to the session.
+print("rdc")
