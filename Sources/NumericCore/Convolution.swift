@@ -1,0 +1,362 @@
+// Layer: numeric core. May use CBLAS only; knows nothing of R-DC, sessions or files.
+
+/// The geometry shared by a convolution and its transpose: a square kernel sliding over a
+/// C×H×W image with a stride and zero padding, producing outHeight×outWidth positions.
+public struct ConvolutionGeometry: Equatable, Sendable {
+    /// Channels of the image the kernel slides over.
+    public var channels: Int
+    /// Height and width of that image.
+    public var height: Int, width: Int
+    /// Kernel side, stride and zero padding.
+    public var kernel: Int, stride: Int, padding: Int
+
+    /// Number of kernel positions vertically.
+    public var outHeight: Int { (height + 2 * padding - kernel) / stride + 1 }
+    /// Number of kernel positions horizontally.
+    public var outWidth: Int { (width + 2 * padding - kernel) / stride + 1 }
+    /// Rows of the column matrix: one per (channel, kernel row, kernel column).
+    public var patchSize: Int { channels * kernel * kernel }
+
+    /// Copies every kernel-sized patch of a batch of images into a column matrix of shape
+    /// [patchSize, batch·outHeight·outWidth] (row = channel and kernel offset, column =
+    /// image and output position), so the convolution becomes one GEMM.
+    func imageToColumns(_ images: UnsafePointer<Float>, batch: Int, into columns: UnsafeMutablePointer<Float>) {
+        let outH = outHeight, outW = outWidth, positions = outH * outW
+        let columnCount = batch * positions
+        let imageSize = channels * height * width
+        for channel in 0..<channels {
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let row = columns + ((channel * kernel + ky) * kernel + kx) * columnCount
+                    for item in 0..<batch {
+                        let plane = images + item * imageSize + channel * height * width
+                        let target = row + item * positions
+                        for oy in 0..<outH {
+                            let y = oy * stride - padding + ky
+                            let line = target + oy * outW
+                            guard y >= 0 && y < height else {
+                                line.update(repeating: 0, count: outW)
+                                continue
+                            }
+                            let source = plane + y * width
+                            for ox in 0..<outW {
+                                let x = ox * stride - padding + kx
+                                line[ox] = (x >= 0 && x < width) ? source[x] : 0
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `imageToColumns`: adds every column entry back onto the image position
+    /// it was copied from. `images` must be zeroed (or hold values to add to).
+    func columnsToImage(_ columns: UnsafePointer<Float>, batch: Int, into images: UnsafeMutablePointer<Float>) {
+        let outH = outHeight, outW = outWidth, positions = outH * outW
+        let columnCount = batch * positions
+        let imageSize = channels * height * width
+        for channel in 0..<channels {
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let row = columns + ((channel * kernel + ky) * kernel + kx) * columnCount
+                    for item in 0..<batch {
+                        let plane = images + item * imageSize + channel * height * width
+                        let source = row + item * positions
+                        for oy in 0..<outH {
+                            let y = oy * stride - padding + ky
+                            guard y >= 0 && y < height else { continue }
+                            let target = plane + y * width
+                            let line = source + oy * outW
+                            for ox in 0..<outW {
+                                let x = ox * stride - padding + kx
+                                if x >= 0 && x < width { target[x] += line[ox] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Moves between the batch-first layout [n, C, P] and the channel-first layout [C, n·P]
+/// that batch-wide convolution GEMMs produce and consume.
+enum ChannelLayout {
+    /// [n, C, P] → [C, n·P].
+    static func channelFirst(_ source: UnsafePointer<Float>, batch: Int, channels: Int, positions: Int,
+                             into target: UnsafeMutablePointer<Float>) {
+        for item in 0..<batch {
+            for channel in 0..<channels {
+                (target + (channel * batch + item) * positions)
+                    .update(from: source + (item * channels + channel) * positions, count: positions)
+            }
+        }
+    }
+
+    /// [C, n·P] → [n, C, P], adding `bias[channel]` to every value when given.
+    static func batchFirst(_ source: UnsafePointer<Float>, batch: Int, channels: Int, positions: Int,
+                           bias: UnsafePointer<Float>?, into target: UnsafeMutablePointer<Float>) {
+        for item in 0..<batch {
+            for channel in 0..<channels {
+                let from = source + (channel * batch + item) * positions
+                let to = target + (item * channels + channel) * positions
+                if let bias {
+                    let b = bias[channel]
+                    for p in 0..<positions { to[p] = from[p] + b }
+                } else {
+                    to.update(from: from, count: positions)
+                }
+            }
+        }
+    }
+
+    /// Adds, per channel, the sum of a [n, C, P] gradient into `biasGradient`.
+    static func accumulateChannelSums(_ source: UnsafePointer<Float>, batch: Int, channels: Int, positions: Int,
+                                      into biasGradient: UnsafeMutablePointer<Float>) {
+        for item in 0..<batch {
+            for channel in 0..<channels {
+                let from = source + (item * channels + channel) * positions
+                var sum: Float = 0
+                for p in 0..<positions { sum += from[p] }
+                biasGradient[channel] += sum
+            }
+        }
+    }
+}
+
+/// A 2-D convolution over [n, C, H, W] batches (cross-correlation, as in PyTorch), computed as
+/// im2col followed by one GEMM for the whole batch. Weights are [outChannels, inChannels, k, k].
+public struct Conv2D: Layer {
+    /// Kernel weights, [outChannels, inChannels, kernel, kernel].
+    public var weight: Parameter
+    /// One bias per output channel.
+    public var bias: Parameter
+    /// Stride and zero padding.
+    public let stride: Int, padding: Int
+    private var geometry: ConvolutionGeometry?
+    private var columns: [Float] = []
+    private var batch = 0
+
+    /// Output channels.
+    public var outChannels: Int { weight.value.shape[0] }
+    /// Input channels.
+    public var inChannels: Int { weight.value.shape[1] }
+    /// Kernel side.
+    public var kernel: Int { weight.value.shape[2] }
+
+    /// A convolution with a square kernel; weights from `initializer`, zero biases.
+    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+                initializer: Initializer = .glorotUniform, generator: inout SeededGenerator) {
+        self.stride = stride
+        self.padding = padding
+        weight = Parameter(initializer.tensor(shape: [outChannels, inChannels, kernel, kernel],
+                                              fanIn: inChannels * kernel * kernel,
+                                              fanOut: outChannels * kernel * kernel, generator: &generator))
+        bias = Parameter(Tensor(shape: [outChannels]))
+    }
+
+    /// Output height and width for an input of `height`×`width`.
+    public func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {
+        ((height + 2 * padding - kernel) / stride + 1, (width + 2 * padding - kernel) / stride + 1)
+    }
+
+    public mutating func forward(_ input: Tensor) -> Tensor {
+        precondition(input.rank == 4 && input.shape[1] == inChannels,
+                     "Conv2D expects [n, \(inChannels), h, w], got \(input.shape)")
+        let geometry = ConvolutionGeometry(channels: inChannels, height: input.shape[2], width: input.shape[3],
+                                           kernel: kernel, stride: stride, padding: padding)
+        let n = input.batchSize, positions = geometry.outHeight * geometry.outWidth
+        self.geometry = geometry
+        batch = n
+        columns = [Float](unsafeUninitializedCapacity: geometry.patchSize * n * positions) { buffer, count in
+            input.storage.withUnsafeBufferPointer { geometry.imageToColumns($0.baseAddress!, batch: n, into: buffer.baseAddress!) }
+            count = buffer.count
+        }
+        let outC = outChannels
+        var product = [Float](repeating: 0, count: outC * n * positions)
+        columns.withUnsafeBufferPointer { cols in
+            weight.value.storage.withUnsafeBufferPointer { w in
+                gemm(m: outC, n: n * positions, k: geometry.patchSize, a: w.baseAddress!, b: cols.baseAddress!,
+                     c: &product)
+            }
+        }
+        var output = Tensor(shape: [n, outC, geometry.outHeight, geometry.outWidth])
+        output.storage.withUnsafeMutableBufferPointer { y in
+            bias.value.storage.withUnsafeBufferPointer { b in
+                ChannelLayout.batchFirst(product, batch: n, channels: outC, positions: positions,
+                                         bias: b.baseAddress!, into: y.baseAddress!)
+            }
+        }
+        return output
+    }
+
+    public mutating func backward(_ outputGradient: Tensor, needs: BackwardNeeds) -> Tensor {
+        guard let geometry else { preconditionFailure("Conv2D.backward before forward") }
+        let n = batch, outC = outChannels, positions = geometry.outHeight * geometry.outWidth
+        var gradient = [Float](repeating: 0, count: outC * n * positions)
+        outputGradient.storage.withUnsafeBufferPointer { dy in
+            ChannelLayout.channelFirst(dy.baseAddress!, batch: n, channels: outC, positions: positions, into: &gradient)
+            if needs.parameterGradients {
+                bias.gradient.storage.withUnsafeMutableBufferPointer { db in
+                    ChannelLayout.accumulateChannelSums(dy.baseAddress!, batch: n, channels: outC,
+                                                        positions: positions, into: db.baseAddress!)
+                }
+            }
+        }
+        if needs.parameterGradients {
+            columns.withUnsafeBufferPointer { cols in
+                weight.gradient.storage.withUnsafeMutableBufferPointer { dw in
+                    gemm(transposeB: true, m: outC, n: geometry.patchSize, k: n * positions,
+                         a: gradient, b: cols.baseAddress!, beta: 1, c: dw.baseAddress!)
+                }
+            }
+        }
+        guard needs.inputGradient else { return Tensor(shape: [0]) }
+        columns.withUnsafeMutableBufferPointer { dcols in
+            weight.value.storage.withUnsafeBufferPointer { w in
+                gemm(transposeA: true, m: geometry.patchSize, n: n * positions, k: outC,
+                     a: w.baseAddress!, b: gradient, c: dcols.baseAddress!)
+            }
+        }
+        var inputGradient = Tensor(shape: [n, inChannels, geometry.height, geometry.width])
+        inputGradient.storage.withUnsafeMutableBufferPointer { dx in
+            geometry.columnsToImage(columns, batch: n, into: dx.baseAddress!)
+        }
+        return inputGradient
+    }
+
+    public mutating func visitParameters(_ body: (inout Parameter) -> Void) {
+        body(&weight)
+        body(&bias)
+    }
+
+    public mutating func clearCache() { columns = [] }
+}
+
+/// A 2-D transposed convolution (the adjoint of `Conv2D`, as PyTorch's ConvTranspose2d):
+/// output side (in − 1)·stride − 2·padding + kernel + outputPadding.
+/// Weights are [inChannels, outChannels, k, k].
+public struct ConvTranspose2D: Layer {
+    /// Kernel weights, [inChannels, outChannels, kernel, kernel].
+    public var weight: Parameter
+    /// One bias per output channel.
+    public var bias: Parameter
+    /// Stride, zero padding and extra rows/columns added on the bottom/right of the output.
+    public let stride: Int, padding: Int, outputPadding: Int
+    private var geometry: ConvolutionGeometry?
+    private var input = Tensor(shape: [0])
+    private var inputChannelFirst: [Float] = []
+
+    /// Input channels.
+    public var inChannels: Int { weight.value.shape[0] }
+    /// Output channels.
+    public var outChannels: Int { weight.value.shape[1] }
+    /// Kernel side.
+    public var kernel: Int { weight.value.shape[2] }
+
+    /// A transposed convolution; `outputPadding` must be smaller than `stride`.
+    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+                outputPadding: Int = 0, initializer: Initializer = .glorotUniform,
+                generator: inout SeededGenerator) {
+        precondition(outputPadding < max(stride, 1) || outputPadding == 0, "output padding must be below the stride")
+        self.stride = stride
+        self.padding = padding
+        self.outputPadding = outputPadding
+        weight = Parameter(initializer.tensor(shape: [inChannels, outChannels, kernel, kernel],
+                                              fanIn: outChannels * kernel * kernel,
+                                              fanOut: inChannels * kernel * kernel, generator: &generator))
+        bias = Parameter(Tensor(shape: [outChannels]))
+    }
+
+    /// Output height and width for an input of `height`×`width`.
+    public func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {
+        ((height - 1) * stride - 2 * padding + kernel + outputPadding,
+         (width - 1) * stride - 2 * padding + kernel + outputPadding)
+    }
+
+    public mutating func forward(_ input: Tensor) -> Tensor {
+        precondition(input.rank == 4 && input.shape[1] == inChannels,
+                     "ConvTranspose2D expects [n, \(inChannels), h, w], got \(input.shape)")
+        let n = input.batchSize, inH = input.shape[2], inW = input.shape[3]
+        let (outH, outW) = outputSize(height: inH, width: inW)
+        // The geometry of the forward convolution this layer is the adjoint of: it slides over
+        // the output image and lands on inH×inW positions.
+        let geometry = ConvolutionGeometry(channels: outChannels, height: outH, width: outW,
+                                           kernel: kernel, stride: stride, padding: padding)
+        self.geometry = geometry
+        self.input = input
+        let positions = inH * inW
+        inputChannelFirst = [Float](repeating: 0, count: input.count)
+        input.storage.withUnsafeBufferPointer { x in
+            ChannelLayout.channelFirst(x.baseAddress!, batch: n, channels: inChannels, positions: positions,
+                                       into: &inputChannelFirst)
+        }
+        var columns = [Float](repeating: 0, count: geometry.patchSize * n * positions)
+        weight.value.storage.withUnsafeBufferPointer { w in
+            gemm(transposeA: true, m: geometry.patchSize, n: n * positions, k: inChannels,
+                 a: w.baseAddress!, b: inputChannelFirst, c: &columns)
+        }
+        var output = Tensor(shape: [n, outChannels, outH, outW])
+        output.storage.withUnsafeMutableBufferPointer { y in
+            geometry.columnsToImage(columns, batch: n, into: y.baseAddress!)
+            let planes = outH * outW
+            bias.value.storage.withUnsafeBufferPointer { b in
+                for item in 0..<n {
+                    for channel in 0..<outChannels {
+                        let plane = y.baseAddress! + (item * outChannels + channel) * planes
+                        let value = b[channel]
+                        for p in 0..<planes { plane[p] += value }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    public mutating func backward(_ outputGradient: Tensor, needs: BackwardNeeds) -> Tensor {
+        guard let geometry else { preconditionFailure("ConvTranspose2D.backward before forward") }
+        let n = input.batchSize, positions = input.shape[2] * input.shape[3]
+        let inC = inChannels, outC = outChannels, cachedInput = inputChannelFirst
+        var columns = [Float](unsafeUninitializedCapacity: geometry.patchSize * n * positions) { buffer, count in
+            outputGradient.storage.withUnsafeBufferPointer {
+                geometry.imageToColumns($0.baseAddress!, batch: n, into: buffer.baseAddress!)
+            }
+            count = buffer.count
+        }
+        if needs.parameterGradients {
+            weight.gradient.storage.withUnsafeMutableBufferPointer { dw in
+                gemm(transposeB: true, m: inC, n: geometry.patchSize, k: n * positions,
+                     a: cachedInput, b: columns, beta: 1, c: dw.baseAddress!)
+            }
+            outputGradient.storage.withUnsafeBufferPointer { dy in
+                bias.gradient.storage.withUnsafeMutableBufferPointer { db in
+                    ChannelLayout.accumulateChannelSums(dy.baseAddress!, batch: n, channels: outC,
+                                                        positions: geometry.height * geometry.width,
+                                                        into: db.baseAddress!)
+                }
+            }
+        }
+        guard needs.inputGradient else { return Tensor(shape: [0]) }
+        var product = [Float](repeating: 0, count: inChannels * n * positions)
+        weight.value.storage.withUnsafeBufferPointer { w in
+            gemm(m: inChannels, n: n * positions, k: geometry.patchSize, a: w.baseAddress!, b: &columns, c: &product)
+        }
+        var inputGradient = Tensor(shape: input.shape)
+        inputGradient.storage.withUnsafeMutableBufferPointer { dx in
+            ChannelLayout.batchFirst(product, batch: n, channels: inChannels, positions: positions,
+                                     bias: nil, into: dx.baseAddress!)
+        }
+        return inputGradient
+    }
+
+    public mutating func visitParameters(_ body: (inout Parameter) -> Void) {
+        body(&weight)
+        body(&bias)
+    }
+
+    public mutating func clearCache() {
+        input = Tensor(shape: [0])
+        inputChannelFirst = []
+    }
+}

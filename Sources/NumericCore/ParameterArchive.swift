@@ -1,0 +1,167 @@
+// Layer: numeric core. May use CBLAS only; knows nothing of R-DC, sessions or files.
+
+import Foundation
+
+/// What went wrong reading or applying a parameter archive.
+public enum ParameterArchiveError: Error, CustomStringConvertible, Equatable {
+    /// The bytes are not a valid archive (bad magic, version, truncation, checksum).
+    case malformed(String)
+    /// The archive is valid but does not fit the model.
+    case mismatch(String)
+
+    public var description: String {
+        switch self {
+        case .malformed(let reason): return "not a valid parameter archive: \(reason)"
+        case .mismatch(let reason): return "parameters do not fit the model: \(reason)"
+        }
+    }
+}
+
+/// A list of tensors in a small documented binary format, little-endian throughout:
+///
+///     bytes 0-7   magic "RDCPARAM"
+///     u32         format version (1)
+///     u32         tensor count T
+///     T times:    u32 rank R, R × u32 dimensions, then the values as Float32
+///     u32         CRC-32 (IEEE, as zlib) of every byte before it
+public enum ParameterArchive {
+    /// The eight bytes every archive starts with.
+    public static let magic = Array("RDCPARAM".utf8)
+    /// The format version written by this code.
+    public static let version: UInt32 = 1
+
+    /// Encodes tensors into archive bytes.
+    public static func encode(_ tensors: [Tensor]) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.bytes.append(contentsOf: magic)
+        writer.append(version)
+        writer.append(UInt32(tensors.count))
+        for tensor in tensors {
+            writer.append(UInt32(tensor.rank))
+            for dimension in tensor.shape { writer.append(UInt32(dimension)) }
+            writer.append(tensor.storage)
+        }
+        writer.append(CRC32.checksum(writer.bytes))
+        return writer.bytes
+    }
+
+    /// Decodes archive bytes, validating magic, version, sizes and checksum.
+    public static func decode(_ bytes: [UInt8]) throws -> [Tensor] {
+        guard bytes.count >= magic.count + 12 else { throw ParameterArchiveError.malformed("only \(bytes.count) bytes") }
+        guard Array(bytes[0..<magic.count]) == magic else { throw ParameterArchiveError.malformed("bad magic") }
+        let body = bytes[0..<(bytes.count - 4)]
+        var reader = ByteReader(bytes: bytes, offset: bytes.count - 4)
+        let stored = try reader.uint32()
+        guard CRC32.checksum(body) == stored else { throw ParameterArchiveError.malformed("checksum mismatch") }
+        reader = ByteReader(bytes: Array(body), offset: magic.count)
+        let fileVersion = try reader.uint32()
+        guard fileVersion == version else { throw ParameterArchiveError.malformed("unsupported version \(fileVersion)") }
+        let count = Int(try reader.uint32())
+        var tensors: [Tensor] = []
+        for _ in 0..<count {
+            let rank = Int(try reader.uint32())
+            guard rank <= 8 else { throw ParameterArchiveError.malformed("rank \(rank) is implausible") }
+            var shape: [Int] = []
+            for _ in 0..<rank { shape.append(Int(try reader.uint32())) }
+            tensors.append(Tensor(shape: shape, storage: try reader.floats(shape.reduce(1, *))))
+        }
+        guard reader.offset == body.count else { throw ParameterArchiveError.malformed("\(body.count - reader.offset) trailing bytes") }
+        return tensors
+    }
+
+    /// Writes the parameters of `model` to `path` (atomically: temporary file, then rename).
+    public static func save<Model: Layer>(_ model: Model, to path: String) throws {
+        try Data(encode(model.parameterValues)).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    /// Loads parameters from `path` into `model`; the model is unchanged when this throws.
+    public static func load<Model: Layer>(_ model: inout Model, from path: String) throws {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        var candidate = model
+        try candidate.loadParameterValues(try decode(bytes))
+        model = candidate
+    }
+}
+
+/// Appends little-endian scalars to a byte array.
+public struct ByteWriter: Sendable {
+    /// The bytes written so far.
+    public var bytes: [UInt8] = []
+
+    /// An empty writer.
+    public init() {}
+
+    /// Appends an unsigned 32-bit integer.
+    public mutating func append(_ value: UInt32) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// Appends an unsigned 64-bit integer.
+    public mutating func append(_ value: UInt64) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// Appends Float32 values (this code runs on little-endian machines only).
+    public mutating func append(_ values: [Float]) {
+        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+    }
+}
+
+/// Reads little-endian scalars from a byte array, throwing on truncation.
+public struct ByteReader: Sendable {
+    /// The bytes being read.
+    public let bytes: [UInt8]
+    /// Position of the next byte to read.
+    public var offset: Int
+
+    /// A reader starting at `offset`.
+    public init(bytes: [UInt8], offset: Int = 0) {
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    private mutating func take(_ count: Int) throws -> ArraySlice<UInt8> {
+        guard count >= 0, offset + count <= bytes.count else {
+            throw ParameterArchiveError.malformed("truncated at byte \(offset) (wanted \(count) more)")
+        }
+        defer { offset += count }
+        return bytes[offset..<(offset + count)]
+    }
+
+    /// Reads an unsigned 32-bit integer.
+    public mutating func uint32() throws -> UInt32 {
+        try take(4).reversed().reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    /// Reads an unsigned 64-bit integer.
+    public mutating func uint64() throws -> UInt64 {
+        try take(8).reversed().reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    /// Reads `count` Float32 values.
+    public mutating func floats(_ count: Int) throws -> [Float] {
+        let slice = try take(count * 4)
+        return [Float](unsafeUninitializedCapacity: count) { buffer, written in
+            slice.withUnsafeBytes { raw in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
+            }
+            written = count
+        }
+    }
+}
+
+/// CRC-32 with the IEEE polynomial (the checksum of zlib, gzip and PNG).
+public enum CRC32 {
+    private static let table: [UInt32] = (0..<256).map { value in
+        var crc = UInt32(value)
+        for _ in 0..<8 { crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        return crc
+    }
+
+    /// The CRC-32 of `bytes`.
+    public static func checksum<Bytes: Collection>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        return crc ^ 0xFFFF_FFFF
+    }
+}

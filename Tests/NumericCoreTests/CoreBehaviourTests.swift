@@ -1,0 +1,65 @@
+import XCTest
+import NumericCore
+
+final class CoreBehaviourTests: XCTestCase {
+    func testSameSeedSameSequence() {
+        var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42)
+        XCTAssertEqual((0..<100).map { _ in a.next() }, (0..<100).map { _ in b.next() })
+        XCTAssertEqual(a.permutation(10).sorted(), Array(0..<10))
+        var c = SeededGenerator(seed: 43)
+        XCTAssertNotEqual(a.next(), c.next())
+    }
+
+    func testGemmMatchesNaiveProduct() {
+        let a: [Float] = [1, 2, 3, 4, 5, 6]      // 2×3
+        let b: [Float] = [7, 8, 9, 10, 11, 12]   // 3×2
+        var c = [Float](repeating: 0, count: 4)
+        gemm(m: 2, n: 2, k: 3, a: a, b: b, c: &c)
+        XCTAssertEqual(c, [58, 64, 139, 154])
+        var d = [Float](repeating: 0, count: 9)
+        gemm(transposeA: true, transposeB: true, m: 3, n: 3, k: 2, a: a, b: b, c: &d)
+        XCTAssertEqual(d, [39, 49, 59, 54, 68, 82, 69, 87, 105])  // Aᵀ(3×2) · Bᵀ(2×3)
+    }
+
+    func testParameterArchiveRoundTripAndCorruption() throws {
+        var generator = SeededGenerator(seed: 3)
+        var model = Sequential([Dense(inputSize: 4, outputSize: 3, generator: &generator), ReLU(),
+                                Conv2D(inChannels: 1, outChannels: 2, kernel: 3, generator: &generator)])
+        let bytes = ParameterArchive.encode(model.parameterValues)
+        XCTAssertEqual(try ParameterArchive.decode(bytes), model.parameterValues)
+        var corrupted = bytes
+        corrupted[20] ^= 1
+        XCTAssertThrowsError(try ParameterArchive.decode(corrupted)) { error in
+            XCTAssertEqual(error as? ParameterArchiveError, .malformed("checksum mismatch"))
+        }
+        XCTAssertThrowsError(try ParameterArchive.decode(Array(bytes.prefix(30))))
+        var other = Sequential([Dense(inputSize: 5, outputSize: 3, generator: &generator)])
+        XCTAssertThrowsError(try other.loadParameterValues(model.parameterValues))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rdc-params-\(UUID()).bin").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try ParameterArchive.save(model, to: path)
+        var restored = Sequential([Dense(inputSize: 4, outputSize: 3, generator: &generator), ReLU(),
+                                   Conv2D(inChannels: 1, outChannels: 2, kernel: 3, generator: &generator)])
+        try ParameterArchive.load(&restored, from: path)
+        XCTAssertEqual(restored.parameterValues, model.parameterValues)
+        model.zeroGradients()
+    }
+
+    func testCRC32MatchesKnownValue() {
+        XCTAssertEqual(CRC32.checksum(Array("123456789".utf8)), 0xCBF4_3926)
+    }
+
+    func testAdamMovesAgainstGradientAndClearsIt() {
+        var generator = SeededGenerator(seed: 5)
+        var layer = Dense(inputSize: 2, outputSize: 1, generator: &generator)
+        let before = layer.weight.value.storage
+        layer.weight.gradient.storage = [1, -1]
+        Adam(learningRate: 0.1).update(&layer)
+        XCTAssertEqual(layer.weight.value.storage[0], before[0] - 0.1, accuracy: 1e-5)
+        XCTAssertEqual(layer.weight.value.storage[1], before[1] + 0.1, accuracy: 1e-5)
+        XCTAssertEqual(layer.weight.gradient.storage, [0, 0])
+        layer.weight.gradient.storage = [1, 0]
+        SGD(learningRate: 0.5, momentum: 0.9).update(&layer)
+        XCTAssertEqual(layer.weight.value.storage[0], before[0] - 0.6, accuracy: 1e-5)
+    }
+}
