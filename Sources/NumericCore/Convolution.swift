@@ -17,6 +17,15 @@ public struct ConvolutionGeometry: Equatable, Sendable {
     /// Rows of the column matrix: one per (channel, kernel row, kernel column).
     public var patchSize: Int { channels * kernel * kernel }
 
+    /// The output columns `ox` whose input column `ox·stride − padding + kx` lies inside the image.
+    @inline(__always)
+    private func validColumns(kx: Int, outWidth: Int) -> Range<Int> {
+        let shift = padding - kx
+        let low = shift > 0 ? (shift + stride - 1) / stride : 0
+        let high = min(outWidth, (width - 1 + shift) / stride + 1)
+        return low..<max(low, high)
+    }
+
     /// Copies every kernel-sized patch of a batch of images into a column matrix of shape
     /// [patchSize, batch·outHeight·outWidth] (row = channel and kernel offset, column =
     /// image and output position), so the convolution becomes one GEMM.
@@ -24,24 +33,28 @@ public struct ConvolutionGeometry: Equatable, Sendable {
         let outH = outHeight, outW = outWidth, positions = outH * outW
         let columnCount = batch * positions
         let imageSize = channels * height * width
-        for channel in 0..<channels {
-            for ky in 0..<kernel {
-                for kx in 0..<kernel {
-                    let row = columns + ((channel * kernel + ky) * kernel + kx) * columnCount
-                    for item in 0..<batch {
-                        let plane = images + item * imageSize + channel * height * width
-                        let target = row + item * positions
-                        for oy in 0..<outH {
-                            let y = oy * stride - padding + ky
-                            let line = target + oy * outW
-                            guard y >= 0 && y < height else {
-                                line.update(repeating: 0, count: outW)
-                                continue
-                            }
-                            let source = plane + y * width
-                            for ox in 0..<outW {
-                                let x = ox * stride - padding + kx
-                                line[ox] = (x >= 0 && x < width) ? source[x] : 0
+        ParallelItems.forEachChunk(of: batch) { items in
+            for channel in 0..<channels {
+                for ky in 0..<kernel {
+                    for kx in 0..<kernel {
+                        let row = columns + ((channel * kernel + ky) * kernel + kx) * columnCount
+                        let valid = validColumns(kx: kx, outWidth: outW)
+                        for item in items {
+                            let plane = images + item * imageSize + channel * height * width
+                            let target = row + item * positions
+                            for oy in 0..<outH {
+                                let y = oy * stride - padding + ky
+                                let line = target + oy * outW
+                                guard y >= 0 && y < height, !valid.isEmpty else {
+                                    line.update(repeating: 0, count: outW)
+                                    continue
+                                }
+                                let source = plane + y * width - padding + kx
+                                if valid.lowerBound > 0 { line.update(repeating: 0, count: valid.lowerBound) }
+                                for ox in valid { line[ox] = source[ox * stride] }
+                                if valid.upperBound < outW {
+                                    (line + valid.upperBound).update(repeating: 0, count: outW - valid.upperBound)
+                                }
                             }
                         }
                     }
@@ -56,21 +69,21 @@ public struct ConvolutionGeometry: Equatable, Sendable {
         let outH = outHeight, outW = outWidth, positions = outH * outW
         let columnCount = batch * positions
         let imageSize = channels * height * width
-        for channel in 0..<channels {
-            for ky in 0..<kernel {
-                for kx in 0..<kernel {
-                    let row = columns + ((channel * kernel + ky) * kernel + kx) * columnCount
-                    for item in 0..<batch {
-                        let plane = images + item * imageSize + channel * height * width
-                        let source = row + item * positions
-                        for oy in 0..<outH {
-                            let y = oy * stride - padding + ky
-                            guard y >= 0 && y < height else { continue }
-                            let target = plane + y * width
-                            let line = source + oy * outW
-                            for ox in 0..<outW {
-                                let x = ox * stride - padding + kx
-                                if x >= 0 && x < width { target[x] += line[ox] }
+        ParallelItems.forEachChunk(of: batch) { items in
+            for channel in 0..<channels {
+                for ky in 0..<kernel {
+                    for kx in 0..<kernel {
+                        let row = columns + ((channel * kernel + ky) * kernel + kx) * columnCount
+                        let valid = validColumns(kx: kx, outWidth: outW)
+                        for item in items {
+                            let plane = images + item * imageSize + channel * height * width
+                            let source = row + item * positions
+                            for oy in 0..<outH {
+                                let y = oy * stride - padding + ky
+                                guard y >= 0 && y < height else { continue }
+                                let target = plane + y * width - padding + kx
+                                let line = source + oy * outW
+                                for ox in valid { target[ox * stride] += line[ox] }
                             }
                         }
                     }

@@ -1,0 +1,116 @@
+// Layer: method (R-DC). May use NumericCore; never the session, sockets or pictures.
+
+/// The settings of Phase 1 (method.md "Phase 1"): reconstruction regularised by ACAI.
+public struct ACAISettings: Equatable, Sendable {
+    /// Whether the adversarial critic is used (off: a plain autoencoder, the ablation baseline).
+    public var criticEnabled: Bool = true
+    /// Weight λ of the critic term in the autoencoder loss.
+    public var lambda: Float = 0.5
+    /// Mix γ of inputs and reconstructions shown to the critic as "α = 0" examples.
+    public var gamma: Float = 0.2
+
+    /// Settings with method.md's defaults.
+    public init(criticEnabled: Bool = true, lambda: Float = 0.5, gamma: Float = 0.2) {
+        self.criticEnabled = criticEnabled
+        self.lambda = lambda
+        self.gamma = gamma
+    }
+}
+
+/// Losses of one ACAI batch.
+public struct ACAILosses: Equatable, Sendable {
+    /// mean_i ‖x_i − x̂_i‖².
+    public var reconstruction: Float
+    /// λ·mean_i C(x̂_α,i)² (0 with the critic off).
+    public var regularisation: Float
+    /// The critic's own loss (0 with the critic off).
+    public var critic: Float
+}
+
+/// One ACAI training step over a batch, exactly as method.md: both decodes in one decoder
+/// pass over [z; z_mix], the critic frozen for the autoencoder's gradient, then one Adam
+/// step for the autoencoder and one for the critic.
+public enum ACAIStep {
+    /// Trains `autoencoder` (and `critic` when enabled) on `batch`; α is drawn from `generator`.
+    public static func train(autoencoder: inout Autoencoder, critic: inout Critic, batch: Tensor,
+                             settings: ACAISettings, autoencoderOptimizer: Adam, criticOptimizer: Adam,
+                             generator: inout SeededGenerator) -> ACAILosses {
+        let n = batch.batchSize
+        let z = autoencoder.encoder.forward(batch)
+        guard settings.criticEnabled && n > 1 else {
+            let reconstruction = autoencoder.decoder.forward(z)
+            let loss = MeanSquaredError.loss(prediction: reconstruction, target: batch)
+            let latentGradient = autoencoder.decoder.backward(loss.gradient, needs: .all)
+            _ = autoencoder.encoder.backward(latentGradient, needs: .parametersOnly)
+            autoencoderOptimizer.update(&autoencoder)
+            return ACAILosses(reconstruction: loss.value, regularisation: 0, critic: 0)
+        }
+        let alphas = (0..<n).map { _ in generator.nextUniform(0, 0.5) }
+        let mixedLatent = interpolate(z, alphas: alphas)
+        let decoded = autoencoder.decoder.forward(Tensor.concatenating([z, mixedLatent]))
+        let reconstruction = decoded.rows(0..<n), interpolated = decoded.rows(n..<(2 * n))
+        let loss = MeanSquaredError.loss(prediction: reconstruction, target: batch)
+
+        // Autoencoder side: λ·mean C(x̂_α)², back-propagated through a frozen critic.
+        let interpolatedScores = critic.scores(interpolated)
+        let lambda = settings.lambda
+        let regularisation = lambda * interpolatedScores.reduce(0) { $0 + $1 * $1 } / Float(n)
+        let interpolatedGradient = critic.backward(
+            scoreGradients: interpolatedScores.map { 2 * lambda * $0 / Float(n) }, needs: .inputOnly)
+
+        // Critic side: predict α on x̂_α and 0 on γ·x + (1 − γ)·x̂, with x̂ held constant.
+        let gamma = settings.gamma
+        var blend = batch
+        blend.storage.withUnsafeMutableBufferPointer { b in
+            reconstruction.storage.withUnsafeBufferPointer { r in
+                for i in b.indices { b[i] = gamma * b[i] + (1 - gamma) * r[i] }
+            }
+        }
+        let criticScores = critic.scores(Tensor.concatenating([interpolated, blend]))
+        var criticLoss: Float = 0
+        var criticGradients = [Float](repeating: 0, count: 2 * n)
+        for i in 0..<n {
+            let error = criticScores[i] - alphas[i], blendScore = criticScores[n + i]
+            criticLoss += (error * error + blendScore * blendScore) / Float(n)
+            criticGradients[i] = 2 * error / Float(n)
+            criticGradients[n + i] = 2 * blendScore / Float(n)
+        }
+        _ = critic.backward(scoreGradients: criticGradients, needs: .parametersOnly)
+        criticOptimizer.update(&critic.network)
+
+        let decodedGradient = Tensor.concatenating([loss.gradient, interpolatedGradient])
+        let latentGradients = autoencoder.decoder.backward(decodedGradient, needs: .all)
+        let latentGradient = interpolationGradient(latentGradients, alphas: alphas)
+        _ = autoencoder.encoder.backward(latentGradient, needs: .parametersOnly)
+        autoencoderOptimizer.update(&autoencoder)
+        return ACAILosses(reconstruction: loss.value, regularisation: regularisation, critic: criticLoss)
+    }
+
+    /// z_mix,i = α_i·z_i + (1 − α_i)·z_{π(i)} with π the batch reversed.
+    public static func interpolate(_ z: Tensor, alphas: [Float]) -> Tensor {
+        let n = z.batchSize, width = z.itemSize
+        var mixed = Tensor(shape: z.shape)
+        for i in 0..<n {
+            let partner = n - 1 - i, alpha = alphas[i]
+            for j in 0..<width {
+                mixed.storage[i * width + j] = alpha * z.storage[i * width + j] + (1 - alpha) * z.storage[partner * width + j]
+            }
+        }
+        return mixed
+    }
+
+    /// dLoss/dz from the decoder's input gradient over [z; z_mix].
+    private static func interpolationGradient(_ gradients: Tensor, alphas: [Float]) -> Tensor {
+        let n = alphas.count, width = gradients.itemSize
+        var latent = gradients.rows(0..<n)
+        for i in 0..<n {
+            let partner = n - 1 - i, alpha = alphas[i]
+            for j in 0..<width {
+                let g = gradients.storage[(n + i) * width + j]
+                latent.storage[i * width + j] += alpha * g
+                latent.storage[partner * width + j] += (1 - alpha) * g
+            }
+        }
+        return latent
+    }
+}

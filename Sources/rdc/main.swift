@@ -1,2 +1,0 @@
-// Layer: executable. Wires the front ends to the session.
-print("rdc")
