@@ -57,6 +57,11 @@ final class ZMQSocket {
         }
     }
 
+    func setOption(_ option: Int32, bytes: Data) throws {
+        let status = bytes.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
+        guard status == 0 else { throw ZMQError("set option \(option) on the \(name) socket") }
+    }
+
     /// Sets how long pending outgoing messages are kept after `close()`, in milliseconds.
     func setLinger(milliseconds: Int32) throws { try setOption(ZMQ_LINGER, milliseconds) }
 
