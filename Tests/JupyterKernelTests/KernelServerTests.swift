@@ -224,7 +224,7 @@ final class KernelServerTests: XCTestCase {
     func testInterruptAndKernelInfoOnControlWhileACellRuns() throws {
         let started = Date()
         let cell = try client.send("execute_request", content: ["code": "sleep 10000"], on: client.shell)
-        _ = try client.waitForIOPub(type: "execute_input", parent: cell)
+        _ = try client.waitForIOPub(type: "stream", parent: cell)
         let (infoRequest, info) = try client.request("kernel_info_request", on: client.control)
         XCTAssertEqual(info.messageType, "kernel_info_reply")
         XCTAssertEqual(types(try client.iopubMessages(for: infoRequest)), ["status:busy", "status:idle"])
@@ -263,7 +263,7 @@ final class KernelServerTests: XCTestCase {
 
     func testShutdownWhileACellRunsInterruptsItAndStillEndsPromptly() throws {
         let cell = try client.send("execute_request", content: ["code": "sleep 10000"], on: client.shell)
-        _ = try client.waitForIOPub(type: "execute_input", parent: cell)
+        _ = try client.waitForIOPub(type: "stream", parent: cell)
         let started = Date()
         _ = try client.request("shutdown_request", content: ["restart": false], on: client.control)
         XCTAssertEqual(harness.waitForRun(timeout: 2), false)
@@ -277,7 +277,7 @@ final class KernelServerSignalTests: XCTestCase {
         defer { harness.stop() }
         let client = harness.client
         let cell = try client.send("execute_request", content: ["code": "sleep 10000"], on: client.shell)
-        _ = try client.waitForIOPub(type: "execute_input", parent: cell)
+        _ = try client.waitForIOPub(type: "stream", parent: cell)
         kill(getpid(), SIGINT)
         let reply = try client.receive(on: client.shell, timeout: 3)
         XCTAssertEqual(reply.content["ename"] as? String, "Interrupted")

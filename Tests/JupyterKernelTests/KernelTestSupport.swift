@@ -44,6 +44,8 @@ final class TestInterpreter: KernelInterpreter {
             if let delay = Int(argument) { Thread.sleep(forTimeInterval: Double(delay) / 1000) }
             return .error(name: "TestError", value: "failed on purpose", traceback: ["line 1: fail"])
         case "sleep":
+            // Tells the test the cell is running, so an interrupt sent now cannot arrive too early.
+            context.stream(.stdout, text: "sleeping\n")
             let deadline = Date().addingTimeInterval(Double(Int(argument) ?? 0) / 1000)
             while Date() < deadline {
                 if lock.withLock({ interruptRequested }) {
