@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# Layer: tooling (kernelspec assets). Uses Pillow only; writes only the three logo files.
 """Draws the R-DC kernel logo: three coloured clusters of dots above the letters R-DC.
 
 Writes kernelspec/logo-svg.svg, logo-32x32.png and logo-64x64.png from one geometry, so the

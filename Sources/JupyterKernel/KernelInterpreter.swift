@@ -24,6 +24,7 @@ public protocol KernelInterpreter: AnyObject {
 
     /// Asks the running cell to stop at its next check. Called from the control thread or the
     /// SIGINT watcher while `execute` may be running: must be thread-safe and return at once.
+    /// It may also arrive between cells; an interpreter should clear its flag when a cell starts.
     func interrupt()
 }
 
