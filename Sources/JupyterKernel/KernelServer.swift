@@ -1,0 +1,175 @@
+// Layer: Jupyter front end. May use CZMQ, Crypto and Foundation; knows nothing of R-DC or tensors.
+// The server: binds the five sockets and runs one thread per channel. It knows nothing of the
+// language; everything language-specific goes through `KernelInterpreter`.
+import CZMQ
+import Foundation
+
+/// Why the server could not start.
+public enum KernelServerError: Error, CustomStringConvertible {
+    /// `run()` was called a second time.
+    case alreadyRun
+    /// An operating-system call failed.
+    case systemCall(String, errno: Int32)
+
+    /// A sentence naming what failed.
+    public var description: String {
+        switch self {
+        case .alreadyRun: "KernelServer.run() can be called only once"
+        case .systemCall(let operation, let code): "failed to \(operation): \(String(cString: strerror(code)))"
+        }
+    }
+}
+
+/// A Jupyter kernel server speaking messaging protocol 5.4 for any `KernelInterpreter`.
+///
+/// Threads: heartbeat (echo), IOPub (the one XPUB publisher), control, shell (runs cells one at
+/// a time; also owns stdin). Each libzmq socket is used by exactly one thread. `init` binds all
+/// sockets, so bind errors surface at once and `connection` tells the ports actually bound.
+public final class KernelServer {
+    /// The connection as bound: ports given as 0 are replaced by the ports chosen.
+    public let connection: ConnectionInfo
+    /// Whether `run()` turns SIGINT into `interpreter.interrupt()` (restoring the previous
+    /// handler when it returns). Only one server per process should do so at a time.
+    public var handlesInterruptSignal = true
+
+    private let interpreter: KernelInterpreter
+    private let log: (String) -> Void
+    private let context: ZMQContext
+    private let codec: WireCodec
+    private let session = UUID().uuidString.lowercased()
+    private let feedEndpoint: String
+    private var sockets: Sockets?
+
+    private struct Sockets {
+        let shell, control, stdin, heartbeat, iopub, iopubFeed: ZMQSocket
+    }
+
+    /// Binds the shell, control, stdin, heartbeat and IOPub sockets described by `connection`.
+    /// `logger` receives one line per notable event (dropped messages, unknown requests); it is
+    /// called from the server's threads, possibly concurrently.
+    public init(connection: ConnectionInfo, interpreter: KernelInterpreter, logger: @escaping (String) -> Void) throws {
+        self.interpreter = interpreter
+        self.log = logger
+        self.codec = WireCodec(key: connection.key)
+        self.feedEndpoint = "inproc://iopub-feed-\(session)"
+        let context = try ZMQContext()
+        self.context = context
+        var bound = connection
+        do {
+            // Replies and the last status messages must get out after a shutdown request.
+            let shell = try Self.bind(ZMQ_ROUTER, "shell", in: context, connection, port: &bound.shellPort, linger: 1000)
+            let control = try Self.bind(ZMQ_ROUTER, "control", in: context, connection, port: &bound.controlPort, linger: 1000)
+            let stdin = try Self.bind(ZMQ_ROUTER, "stdin", in: context, connection, port: &bound.stdinPort, linger: 1000)
+            let heartbeat = try Self.bind(ZMQ_REP, "heartbeat", in: context, connection, port: &bound.heartbeatPort, linger: 0)
+            let iopub = try Self.bind(ZMQ_XPUB, "IOPub", in: context, connection, port: &bound.iopubPort, linger: 1000) { socket in
+                try socket.setOption(ZMQ_XPUB_VERBOSE, 1)  // every subscription, even a repeated one, gets a welcome
+                try socket.setOption(ZMQ_SNDHWM, 100_000)
+            }
+            let feed = try ZMQSocket(context: context, type: ZMQ_PULL, name: "IOPub feed")
+            try feed.setLinger(milliseconds: 0)
+            try feed.bind(feedEndpoint)
+            sockets = Sockets(shell: shell, control: control, stdin: stdin, heartbeat: heartbeat, iopub: iopub, iopubFeed: feed)
+        } catch {
+            context.terminate()  // sockets made so far were closed when released
+            throw error
+        }
+        self.connection = bound
+    }
+
+    /// Makes a socket, sets its options and binds it; a port of 0 is replaced by the one chosen.
+    private static func bind(_ type: Int32, _ name: String, in context: ZMQContext, _ connection: ConnectionInfo,
+                             port: inout Int, linger: Int32, configure: (ZMQSocket) throws -> Void = { _ in }) throws -> ZMQSocket {
+        let socket = try ZMQSocket(context: context, type: type, name: name)
+        try socket.setLinger(milliseconds: linger)
+        try configure(socket)
+        try socket.bind(connection.endpoint(port: port))
+        if connection.transport == "tcp", let chosen = try socket.lastEndpoint().split(separator: ":").last.flatMap({ Int($0) }) {
+            port = chosen
+        }
+        return socket
+    }
+
+    deinit {
+        // Only when run() never ran: close the bound sockets so the context can end.
+        guard let sockets else { return }
+        for socket in [sockets.shell, sockets.control, sockets.stdin, sockets.heartbeat, sockets.iopub, sockets.iopubFeed] {
+            socket.close()
+        }
+        context.terminate()
+    }
+
+    /// Serves requests until a `shutdown_request` and returns whether it asked for a restart.
+    /// Returns within about a second of the shutdown reply; a cell still running is interrupted.
+    public func run() throws -> Bool {
+        guard let sockets else { throw KernelServerError.alreadyRun }
+        self.sockets = nil
+        let signals = ServerSignals()
+        let interruptSignals = handlesInterruptSignal ? try InterruptSignalPipe() : nil
+        defer { interruptSignals?.uninstall() }
+
+        let kernelInfo = Self.kernelInfoContent(interpreter.kernelInfo)
+        let shellMessenger = try ChannelMessenger(context: context, iopubEndpoint: feedEndpoint, codec: codec,
+                                                  session: session, name: "shell", log: log)
+        let controlMessenger = try ChannelMessenger(context: context, iopubEndpoint: feedEndpoint, codec: codec,
+                                                    session: session, name: "control", log: log)
+        let shell = ShellChannel(shell: sockets.shell, stdin: sockets.stdin, messenger: shellMessenger, interpreter: interpreter,
+                                 kernelInfoContent: kernelInfo, signals: signals, log: log)
+        let control = ControlChannel(control: sockets.control, messenger: controlMessenger, interpreter: interpreter,
+                                     kernelInfoContent: kernelInfo, signals: signals, interruptSignals: interruptSignals, log: log)
+        let publisher = IOPubPublisher(xpub: sockets.iopub, feed: sockets.iopubFeed, codec: codec, session: session, log: log)
+        let heartbeat = HeartbeatEcho(socket: sockets.heartbeat, log: log)
+        let publisherStop = SharedFlag()
+
+        let publisherThread = Self.start("iopub") { publisher.run(until: publisherStop) }
+        let heartbeatThread = Self.start("heartbeat") { heartbeat.run(until: signals.stop) }
+        let controlThread = Self.start("control") { control.run() }
+        let shellThread = Self.start("shell") { shell.run() }
+
+        let restart = signals.waitForShutdown()
+        signals.stop.set()
+        if signals.cellRunning.isSet { interpreter.interrupt() }
+        let deadline = DispatchTime.now() + .milliseconds(1500)
+        let channelsEnded = [controlThread, heartbeatThread, shellThread].allSatisfy { $0.wait(timeout: deadline) == .success }
+        // The publisher goes last so that every message the channels queued is forwarded.
+        publisherStop.set()
+        let publisherEnded = publisherThread.wait(timeout: .now() + .milliseconds(1500)) == .success
+        if channelsEnded && publisherEnded {
+            context.terminate()
+        } else {
+            log("a kernel thread did not stop within 1.5 s (a cell ignoring interrupts?); leaving it behind")
+        }
+        return restart
+    }
+
+    /// Starts a named thread and returns a group that is left when the thread ends.
+    private static func start(_ name: String, _ body: @escaping () -> Void) -> DispatchGroup {
+        let group = DispatchGroup()
+        group.enter()
+        let thread = Thread {
+            body()
+            group.leave()
+        }
+        thread.name = "kernel-\(name)"
+        thread.start()
+        return group
+    }
+
+    static func kernelInfoContent(_ info: KernelInfo) -> JSONObject {
+        let language = info.languageInfo
+        return [
+            "status": "ok",
+            "protocol_version": protocolVersion,
+            "implementation": info.implementation,
+            "implementation_version": info.implementationVersion,
+            "banner": info.banner,
+            "help_links": info.helpLinks.map { ["text": $0.text, "url": $0.url] },
+            "language_info": [
+                "name": language.name, "version": language.version, "mimetype": language.mimetype,
+                "file_extension": language.fileExtension, "pygments_lexer": language.pygmentsLexer,
+                "codemirror_mode": language.codemirrorMode, "nbconvert_exporter": language.nbconvertExporter,
+            ],
+            "debugger": false,
+            "supported_features": [String](),
+        ]
+    }
+}
