@@ -38,8 +38,9 @@ extension CommandLanguage {
         var sections = ["\(spec.name.rawValue) — \(spec.summary)", "Usage: \(spec.usage)", spec.help]
         for positional in spec.positionals {
             if positional.choices.isEmpty {
-                sections.append("\(positional.placeholder): \(positional.help) "
-                                + "(\(positional.valueType.expectation)\(positional.isRequired ? "" : "; optional"))")
+                let optional = positional.isRequired ? "" : " Optional."
+                sections.append("\(positional.placeholder) — \(positional.help) "
+                                + "Expects \(positional.valueType.expectation).\(optional)")
             } else {
                 let rows = positional.choices.map { ["  " + $0.name, $0.summary] }
                 sections.append("\(positional.placeholder) is one of:\n" + Table(header: [], rows: rows).plainText)

@@ -12,7 +12,8 @@ extension CommandLanguage {
               let normalized = NormalizedStatement(statement.words),
               let spec = CommandRegistry.spec(named: normalized.command) else { return nil }
         let detailed = detailLevel > 0
-        guard let word = context.currentWord ?? statement.words.last(where: { $0.end <= context.cursor }),
+        guard let word = statement.words.first(where: { $0.start <= context.cursor && context.cursor <= $0.end })
+                ?? statement.words.last(where: { $0.end <= context.cursor }),
               let argument = normalized.arguments.first(where: { $0.start >= word.start && $0.end == word.end })
         else { return commandHelp(spec, detailed: detailed) }
 

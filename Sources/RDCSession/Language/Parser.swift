@@ -24,10 +24,11 @@ enum StatementParser {
     /// The invocation written by `statement`, or nil when it holds only blanks and comments.
     static func parse(_ statement: ScannedStatement) throws -> Invocation? {
         if let open = statement.unterminatedWord {
+            let written = open.key.map { "\($0)=" } ?? ""
             throw CommandLanguageError(
                 .unterminatedQuote, line: open.line, column: open.column, word: display(open),
                 expected: "a closing `\"` on the same line",
-                message: "unclosed quote in `\(display(open))`")
+                message: "unclosed quote in `\(written)\"\(open.value)`")
         }
         var words = statement.words
         guard !words.isEmpty else {
