@@ -69,6 +69,7 @@ final class HelpAndInspectionTests: XCTestCase {
     func testInspectionOfHelpTopicsAndOtherLines() throws {
         XCTAssertEqual(CommandLanguage.inspect(code: "help refine", cursor: 8, detailLevel: 1), CommandLanguage.helpText(for: .refine))
         XCTAssertEqual(CommandLanguage.inspect(code: "?refine", cursor: 3, detailLevel: 1), CommandLanguage.helpText(for: .refine))
+        XCTAssertEqual(CommandLanguage.inspect(code: "refine?", cursor: 7, detailLevel: 1), CommandLanguage.helpText(for: .refine))
         let second = try XCTUnwrap(CommandLanguage.inspect(code: "status\ncluster k=3", cursor: 17))
         XCTAssertTrue(second.hasPrefix("cluster k=INTEGER\n"))
         XCTAssertEqual(CommandLanguage.inspect(code: "save out.ckpt", cursor: 8), CommandLanguage.inspect(code: "save", cursor: 0))

@@ -342,7 +342,7 @@ public enum CommandRegistry {
     private static let helpCommand = CommandSpec(
         .help,
         summary: "Show the list of commands, or the help of one command.",
-        help: "Without a command, lists every command with its summary. With one, shows its usage, options (type, default, range) and an example. `?COMMAND` shows the same help in the notebook's pager.",
+        help: "Without a command, lists every command with its summary. With one, shows its usage, options (type, default, range) and an example. `?COMMAND` or `COMMAND?` shows the same help in the notebook's pager.",
         example: "help refine",
         positionals: [
             PositionalSpec("command", placeholder: "COMMAND", noun: "command name",

@@ -14,7 +14,7 @@ extension CommandLanguage {
         let detailed = detailLevel > 0
         guard let word = statement.words.first(where: { $0.start <= context.cursor && context.cursor <= $0.end })
                 ?? statement.words.last(where: { $0.end <= context.cursor }),
-              let argument = normalized.arguments.first(where: { $0.start >= word.start && $0.end == word.end })
+              let argument = normalized.arguments.first(where: { $0.start >= word.start && $0.end <= word.end })
         else { return commandHelp(spec, detailed: detailed) }
 
         let choice = choiceWord(of: spec, in: normalized.arguments)

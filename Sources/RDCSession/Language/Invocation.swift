@@ -16,7 +16,7 @@ public struct Invocation: Sendable, Equatable, CustomStringConvertible {
     /// The word of the command's choice positional (data set, model kind, show kind, export
     /// kind), if the command has one.
     public let choice: String?
-    /// Whether help was asked for with `?COMMAND` (front ends show it in a pager).
+    /// Whether help was asked for with `?COMMAND` or `COMMAND?` (front ends show it in a pager).
     public let asksForPager: Bool
     /// The values written, positionals under their declared names, options under their keys.
     public let givenValues: [String: OptionValue]

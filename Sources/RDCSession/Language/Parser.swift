@@ -30,18 +30,13 @@ enum StatementParser {
                 expected: "a closing `\"` on the same line",
                 message: "unclosed quote in `\(written)\"\(open.value)`")
         }
-        var words = statement.words
-        guard !words.isEmpty else {
-            if statement.endsWithContinuation { throw danglingContinuation(statement) }
-            return nil
-        }
         if statement.endsWithContinuation { throw danglingContinuation(statement) }
-
-        let first = words[0]
-        guard let normalized = NormalizedStatement(words), let command = CommandName(rawValue: normalized.command) else {
+        guard let first = statement.words.first else { return nil }
+        guard let normalized = NormalizedStatement(statement.words),
+              let command = CommandName(rawValue: normalized.command) else {
             throw unknownCommand(first)
         }
-        words = normalized.arguments
+        let words = normalized.arguments
         let asksForPager = normalized.asksForPager
         let spec = CommandRegistry.spec(for: command)
         var values: [String: OptionValue] = [:]

@@ -167,3 +167,35 @@ struct LanguageScanner {
         scalar != "\n" && scalar.properties.isWhitespace
     }
 }
+
+/// A statement's words with `?COMMAND` and `COMMAND?` rewritten as `help COMMAND`.
+struct NormalizedStatement {
+    /// The command word (`help` for `?...` and `...?`).
+    let command: String
+    /// The words after the command word (the help topic first, for `?...` and `...?`).
+    let arguments: [ScannedWord]
+    /// Whether the statement asked for help with a question mark.
+    let asksForPager: Bool
+
+    init?(_ words: [ScannedWord]) {
+        guard let first = words.first else { return nil }
+        var arguments = Array(words.dropFirst())
+        let isPlain = first.key == nil && !first.isQuoted
+        if isPlain, first.value.hasPrefix("?") || (first.value.count > 1 && first.value.hasSuffix("?")) {
+            command = CommandName.help.rawValue
+            asksForPager = true
+            let isLeading = first.value.hasPrefix("?")
+            let topic = isLeading ? String(first.value.dropFirst()) : String(first.value.dropLast())
+            if !topic.isEmpty {
+                let start = isLeading ? first.start + 1 : first.start
+                let column = isLeading ? first.column + 1 : first.column
+                arguments.insert(ScannedWord(key: nil, value: topic, start: start, end: start + topic.unicodeScalars.count,
+                                             valueStart: start, line: first.line, column: column), at: 0)
+            }
+        } else {
+            command = isPlain ? first.value : ""
+            asksForPager = false
+        }
+        self.arguments = arguments
+    }
+}
