@@ -1,0 +1,29 @@
+// Layer: session (command language). Pure Swift, no I/O: the names of commands and of the
+// choices their first word selects, so the executor can switch over them exhaustively.
+
+/// Every command of the `.rdc` language. The registry declares one `CommandSpec` per case.
+public enum CommandName: String, CaseIterable, Sendable {
+    case data, model, pretrain, refine, cluster, evaluate, diagnose, show, status, history
+    case save, load, seed, threads, help, reset, echo, clear, export
+}
+
+/// The data sets `data NAME` can load.
+public enum DatasetName: String, CaseIterable, Sendable {
+    case fashionMNIST = "fashion-mnist"
+    case mnist, idx, csv, npz, cifar10, digits, synthetic
+}
+
+/// The autoencoder architectures `model KIND` can build.
+public enum ModelKind: String, CaseIterable, Sendable {
+    case dense, conv
+}
+
+/// The pictures and tables `show KIND` can produce.
+public enum ShowKind: String, CaseIterable, Sendable {
+    case samples, reconstructions, interpolations, clusters, embedding, losses, confusion
+}
+
+/// What `export WHAT FILE` can write.
+public enum ExportKind: String, CaseIterable, Sendable {
+    case embeddings, labels
+}
