@@ -13,11 +13,6 @@ public enum DatasetName: String, CaseIterable, Sendable {
     case mnist, idx, csv, npz, cifar10, digits, synthetic
 }
 
-/// The autoencoder architectures `model KIND` can build.
-public enum ModelKind: String, CaseIterable, Sendable {
-    case dense, conv
-}
-
 /// The pictures and tables `show KIND` can produce.
 public enum ShowKind: String, CaseIterable, Sendable {
     case samples, reconstructions, interpolations, clusters, embedding, losses, confusion
