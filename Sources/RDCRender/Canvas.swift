@@ -238,26 +238,43 @@ public struct Canvas: Sendable {
     public mutating func blit(_ batch: ImageBatch, item: Int, x: Int, y: Int, scale: Int) throws {
         try require(item >= 0 && item < batch.count, "image index \(item) is outside a batch of \(batch.count)")
         try require(scale >= 1, "image scale must be at least 1, got \(scale)")
+        let firstColumn = max(0, -x), endColumn = min(batch.width * scale, width - x)
+        guard firstColumn < endColumn else { return }
         let plane = batch.height * batch.width
         let base = item * batch.valuesPerImage
-        let channelOffsets = batch.channels == 3 ? [0, plane, 2 * plane] : [0, 0, 0]
-        let firstColumn = max(0, -x), lastColumn = min(batch.width * scale, width - x)
-        guard firstColumn < lastColumn else { return }
+        let greenOffset = batch.channels == 3 ? plane : 0, blueOffset = batch.channels == 3 ? 2 * plane : 0
+        // Each source row is converted once into a scaled, clipped canvas row, then copied
+        // into the `scale` canvas rows it covers.
+        var scaledRow = [UInt8](repeating: 0, count: (endColumn - firstColumn) * 3)
         let canvasWidth = width, canvasHeight = height
         batch.values.withUnsafeBufferPointer { source in
             pixels.withUnsafeMutableBufferPointer { destination in
-                for sourceRow in 0..<batch.height {
-                    for repeatRow in 0..<scale {
-                        let canvasY = y + sourceRow * scale + repeatRow
-                        guard canvasY >= 0, canvasY < canvasHeight else { continue }
+                scaledRow.withUnsafeMutableBufferPointer { row in
+                    for sourceRow in 0..<batch.height {
+                        let rowTop = y + sourceRow * scale
+                        guard rowTop + scale > 0, rowTop < canvasHeight else { continue }
                         let rowStart = base + sourceRow * batch.width
-                        var index = (canvasY * canvasWidth + x + firstColumn) * 3
-                        for column in firstColumn..<lastColumn {
-                            let sourceIndex = rowStart + column / scale
-                            destination[index] = ImageBatch.intensity(source[sourceIndex + channelOffsets[0]])
-                            destination[index + 1] = ImageBatch.intensity(source[sourceIndex + channelOffsets[1]])
-                            destination[index + 2] = ImageBatch.intensity(source[sourceIndex + channelOffsets[2]])
+                        // Step through source columns with a repeat counter (no per-pixel division).
+                        var sourceColumn = firstColumn / scale, repeatsLeft = scale - firstColumn % scale
+                        var red: UInt8 = 0, green: UInt8 = 0, blue: UInt8 = 0
+                        var index = 0
+                        for column in firstColumn..<endColumn {
+                            if column == firstColumn || repeatsLeft == 0 {
+                                if column != firstColumn { sourceColumn += 1; repeatsLeft = scale }
+                                red = ImageBatch.intensity(source[rowStart + sourceColumn])
+                                green = ImageBatch.intensity(source[rowStart + sourceColumn + greenOffset])
+                                blue = ImageBatch.intensity(source[rowStart + sourceColumn + blueOffset])
+                            }
+                            row[index] = red
+                            row[index + 1] = green
+                            row[index + 2] = blue
                             index += 3
+                            repeatsLeft -= 1
+                        }
+                        for canvasY in max(rowTop, 0)..<min(rowTop + scale, canvasHeight) {
+                            let start = (canvasY * canvasWidth + x + firstColumn) * 3
+                            UnsafeMutableRawPointer(destination.baseAddress! + start)
+                                .copyMemory(from: row.baseAddress!, byteCount: row.count)
                         }
                     }
                 }

@@ -39,6 +39,10 @@ public enum PNGEncoder {
         image.width = UInt32(canvas.width)
         image.height = UInt32(canvas.height)
         image.format = UInt32(PNG_FORMAT_RGB)
+        // Figures are re-rendered often (e.g. progress updates); the fast mode encodes about
+        // four times faster for files roughly half as large again, still well under 100 kB
+        // for typical figures.
+        image.flags = UInt32(PNG_IMAGE_FLAG_FAST)
         return image
     }
 
