@@ -1,0 +1,228 @@
+// Layer: render. The chart figures (embedding scatter, loss curves, confusion heatmap); pure drawing.
+
+/// One named curve for `Figures.lossCurves`: a value per epoch, NaN or infinity where absent.
+public struct LossSeries: Sendable {
+    /// Legend name, e.g. "reconstruction".
+    public var name: String
+    /// One value per epoch index (0, 1, 2, ...); NaN (or any non-finite value) = not recorded.
+    public var values: [Float]
+
+    /// A series called `name`.
+    public init(name: String, values: [Float]) {
+        self.name = name
+        self.values = values
+    }
+}
+
+/// How the vertical axis of a loss plot is scaled.
+public enum LossAxisScale: Sendable {
+    /// Evenly spaced values.
+    case linear
+    /// Powers of ten evenly spaced; non-positive values are left out.
+    case logarithmic
+    /// Logarithmic when every value is positive and they span at least two decades, else linear.
+    case automatic
+}
+
+extension Figures {
+    /// Logical size of the plotting area of the scatter and loss charts.
+    private static let scatterPlotSize = (width: Style.px(400), height: Style.px(320))
+    private static let lossPlotSize = (width: Style.px(440), height: Style.px(280))
+
+    /// A scatter of 2-D points coloured by group, with axes, ticks and a legend naming the
+    /// groups present (colours from `Palette.categoryColor`, cycling past the palette).
+    /// `points` holds x, y pairs; `groups[i]` indexes `groupNames` for point i. Throws if
+    /// there are no points, the arrays disagree in length, a coordinate is not finite, or a
+    /// group index has no name.
+    public static func embedding(points: [Float], groups: [Int], groupNames: [String], title: String,
+                                 xLabel: String = "dimension 1", yLabel: String = "dimension 2") throws -> RenderedImage {
+        try require(!points.isEmpty, "embedding needs at least one point")
+        try require(points.count % 2 == 0, "embedding points must be x, y pairs, got an odd count \(points.count)")
+        let pointCount = points.count / 2
+        try require(groups.count == pointCount, "embedding has \(pointCount) points but \(groups.count) group indices")
+        if let bad = points.firstIndex(where: { !$0.isFinite }) {
+            throw RenderError.invalidInput("embedding point \(bad / 2) has a non-finite coordinate \(points[bad])")
+        }
+        if let bad = groups.firstIndex(where: { $0 < 0 || $0 >= groupNames.count }) {
+            throw RenderError.invalidInput(
+                "embedding point \(bad) is in group \(groups[bad]) but only \(groupNames.count) group names were given")
+        }
+        var xRange = (Double(points[0]), Double(points[0])), yRange = (Double(points[1]), Double(points[1]))
+        for index in 0..<pointCount {
+            let x = Double(points[2 * index]), y = Double(points[2 * index + 1])
+            xRange = (min(xRange.0, x), max(xRange.1, x))
+            yRange = (min(yRange.0, y), max(yRange.1, y))
+        }
+        let xAxis = AxisScale.linear(dataMin: xRange.0, dataMax: xRange.1, targetTicks: 6, padding: 0.04)
+        let yAxis = AxisScale.linear(dataMin: yRange.0, dataMax: yRange.1, targetTicks: 5, padding: 0.04)
+        let present = Set(groups).sorted()
+        let legend = Legend(entries: present.map { (groupNames[$0], Palette.categoryColor($0)) }, marker: .dot,
+                            maxRows: scatterPlotSize.height / Legend.rowHeight)
+
+        var sheet = try chartSheet(title: title, plotSize: scatterPlotSize, y: yAxis, legend: legend)
+        let plot = chartArea(in: sheet, plotSize: scatterPlotSize, x: xAxis, y: yAxis)
+        plot.drawAxes(on: &sheet.canvas, xTitle: xLabel, yTitle: yLabel)
+        let radius = Double(Style.density) * 1.6
+        for index in 0..<pointCount {
+            let center = plot.point(Double(points[2 * index]), Double(points[2 * index + 1]))
+            sheet.canvas.disc(center: center, radius: radius, color: Palette.categoryColor(groups[index]))
+        }
+        legend.draw(on: &sheet.canvas, x: plot.left + plot.width + Style.px(12), y: plot.top)
+        return try sheet.rendered()
+    }
+
+    /// Loss curves per epoch index, one colour per series with a legend, gaps where values
+    /// are absent, and — when `phaseBoundary` is given — a dashed vertical line at that epoch
+    /// index labelled "Phase 1 | Phase 2". Throws if there are no series or no drawable
+    /// values, or the boundary is negative or not finite.
+    public static func lossCurves(series: [LossSeries], phaseBoundary: Double? = nil, title: String,
+                                  xLabel: String = "epoch", yLabel: String = "loss",
+                                  yScale: LossAxisScale = .automatic) throws -> RenderedImage {
+        try require(!series.isEmpty, "loss curves need at least one series")
+        if let phaseBoundary {
+            try require(phaseBoundary.isFinite && phaseBoundary >= 0,
+                        "phase boundary must be a finite epoch index >= 0, got \(phaseBoundary)")
+        }
+        let finite = series.flatMap(\.values).filter(\.isFinite).map(Double.init)
+        try require(!finite.isEmpty, "loss curves have no finite values to draw")
+        let logarithmic: Bool
+        switch yScale {
+        case .linear: logarithmic = false
+        case .logarithmic: logarithmic = true
+        case .automatic: logarithmic = finite.min()! > 0 && finite.max()! / finite.min()! >= 100
+        }
+        let drawable = logarithmic ? finite.filter { $0 > 0 } : finite
+        try require(!drawable.isEmpty, "a logarithmic loss axis needs at least one positive value")
+        let longest = series.map(\.values.count).max()!
+        let xAxis = AxisScale.linear(dataMin: 0, dataMax: max(Double(longest - 1), phaseBoundary ?? 0, 1),
+                                     targetTicks: 8, integerSteps: true)
+        let yAxis = logarithmic
+            ? AxisScale.logarithmic(dataMin: drawable.min()!, dataMax: drawable.max()!)
+            : AxisScale.linear(dataMin: drawable.min()!, dataMax: drawable.max()!, targetTicks: 5, padding: 0.05)
+        let legend = Legend(entries: series.enumerated().map { ($1.name, Palette.categoryColor($0)) }, marker: .line,
+                            maxRows: lossPlotSize.height / Legend.rowHeight)
+
+        var sheet = try chartSheet(title: title, plotSize: lossPlotSize, y: yAxis, legend: legend)
+        let plot = chartArea(in: sheet, plotSize: lossPlotSize, x: xAxis, y: yAxis)
+        plot.drawAxes(on: &sheet.canvas, xTitle: xLabel, yTitle: yLabel)
+        if let phaseBoundary { drawPhaseBoundary(at: phaseBoundary, in: plot, on: &sheet.canvas) }
+        let lineWidth = Double(Style.density) * 1.25
+        for (index, curve) in series.enumerated() {
+            let color = Palette.categoryColor(index)
+            let isDrawn = { (value: Float) in value.isFinite && (!logarithmic || value > 0) }
+            let showMarkers = curve.values.count <= 40
+            for (epoch, value) in curve.values.enumerated() where isDrawn(value) {
+                let here = plot.point(Double(epoch), Double(value))
+                if epoch + 1 < curve.values.count, isDrawn(curve.values[epoch + 1]) {
+                    let next = plot.point(Double(epoch + 1), Double(curve.values[epoch + 1]))
+                    sheet.canvas.line(from: here, to: next, color: color, width: lineWidth)
+                }
+                let isolated = (epoch == 0 || !isDrawn(curve.values[epoch - 1]))
+                    && (epoch + 1 == curve.values.count || !isDrawn(curve.values[epoch + 1]))
+                if showMarkers || isolated {
+                    sheet.canvas.disc(center: here, radius: lineWidth * 1.2, color: color)
+                }
+            }
+        }
+        legend.draw(on: &sheet.canvas, x: plot.left + plot.width + Style.px(12), y: plot.top)
+        return try sheet.rendered()
+    }
+
+    private static func drawPhaseBoundary(at epoch: Double, in plot: PlotArea, on canvas: inout Canvas) {
+        let x = plot.point(epoch, plot.y.upper).x
+        canvas.dashedLine(from: PixelPoint(x: x, y: Double(plot.top)), to: PixelPoint(x: x, y: Double(plot.top + plot.height)),
+                          color: Style.secondaryInk, width: Double(Style.px(1)), dash: Double(Style.px(5)), gap: Double(Style.px(3)))
+        let label = "Phase 1 | Phase 2"
+        let labelWidth = BitmapFont.width(of: label, scale: Style.labelScale)
+        let padding = Style.px(3)
+        let centerX = min(max(Int(x.rounded()), plot.left + labelWidth / 2 + padding),
+                          plot.left + plot.width - labelWidth / 2 - padding)
+        let top = plot.top + Style.px(4)
+        canvas.fillRect(x: centerX - labelWidth / 2 - padding, y: top - padding, width: labelWidth + 2 * padding,
+                        height: BitmapFont.capitalHeight(scale: Style.labelScale) + 2 * padding, color: .white)
+        canvas.text(label, x: centerX, y: top, scale: Style.labelScale, color: Style.ink, alignment: .center)
+    }
+
+    /// The titled sheet for a chart: y gutter, plot, then legend to the right.
+    private static func chartSheet(title: String, plotSize: (width: Int, height: Int), y: AxisScale,
+                                   legend: Legend) throws -> TitledSheet {
+        let width = PlotArea.leftGutter(for: y) + plotSize.width + Style.px(12) + legend.width
+        // A little headroom so the top tick label is not clipped by the title band.
+        let height = Style.px(4) + max(plotSize.height, legend.height) + PlotArea.bottomGutter
+        return try TitledSheet(title: title, contentWidth: width, contentHeight: height)
+    }
+
+    private static func chartArea(in sheet: TitledSheet, plotSize: (width: Int, height: Int), x: AxisScale,
+                                  y: AxisScale) -> PlotArea {
+        PlotArea(left: sheet.contentLeft + PlotArea.leftGutter(for: y), top: sheet.contentTop + Style.px(4),
+                 width: plotSize.width, height: plotSize.height, x: x, y: y)
+    }
+
+    /// A heatmap of `matrix` (rows = ground-truth labels, columns = clusters by default) with
+    /// each count printed in its cell, dark text on light cells and white on dark ones.
+    /// Throws if the matrix is empty or ragged, a count is negative, or the label lists do
+    /// not match its size.
+    public static func confusion(matrix: [[Int]], rowLabels: [String], columnLabels: [String], title: String,
+                                 rowAxisLabel: String = "label", columnAxisLabel: String = "cluster") throws -> RenderedImage {
+        try require(!matrix.isEmpty, "confusion matrix has no rows")
+        let columns = matrix[0].count
+        try require(columns > 0, "confusion matrix has no columns")
+        if let ragged = matrix.firstIndex(where: { $0.count != columns }) {
+            throw RenderError.invalidInput("confusion matrix row \(ragged) has \(matrix[ragged].count) entries, row 0 has \(columns)")
+        }
+        if let row = matrix.firstIndex(where: { $0.contains { $0 < 0 } }) {
+            throw RenderError.invalidInput("confusion matrix row \(row) has a negative count")
+        }
+        try require(rowLabels.count == matrix.count, "confusion matrix has \(matrix.count) rows but \(rowLabels.count) row labels")
+        try require(columnLabels.count == columns,
+                    "confusion matrix has \(columns) columns but \(columnLabels.count) column labels")
+
+        let countTexts = matrix.map { $0.map(String.init) }
+        let widestCount = Style.widest(countTexts.flatMap { $0 }, scale: Style.labelScale)
+        let countScale = widestCount + Style.px(6) <= Style.px(32) ? Style.labelScale : Style.smallScale
+        let cell = max(Style.px(32), Style.widest(countTexts.flatMap { $0 }, scale: countScale) + Style.px(8))
+        let labelHeight = BitmapFont.capitalHeight(scale: Style.labelScale)
+        let widestColumnLabel = Style.widest(columnLabels, scale: Style.labelScale)
+        let rotateColumnLabels = widestColumnLabel > cell - Style.px(2)
+        let columnLabelBand = rotateColumnLabels ? widestColumnLabel : labelHeight
+        let rowLabelWidth = Style.widest(rowLabels, scale: Style.labelScale)
+        let matrixLeftOffset = labelHeight + Style.px(8) + rowLabelWidth + Style.px(6)
+        let contentWidth = matrixLeftOffset + columns * cell
+        let contentHeight = matrix.count * cell + Style.px(6) + columnLabelBand + Style.px(8)
+            + BitmapFont.cellHeight(scale: Style.labelScale)
+
+        var sheet = try TitledSheet(title: title, contentWidth: contentWidth, contentHeight: contentHeight)
+        let left = sheet.contentLeft + matrixLeftOffset, top = sheet.contentTop
+        let largest = max(matrix.flatMap { $0 }.max() ?? 0, 1)
+        for (row, counts) in matrix.enumerated() {
+            let centerY = top + row * cell + cell / 2
+            sheet.canvas.text(rowLabels[row], x: left - Style.px(6), y: Style.textTop(centeredOn: centerY, scale: Style.labelScale),
+                              scale: Style.labelScale, color: Style.ink, alignment: .right)
+            for (column, count) in counts.enumerated() {
+                let background = Palette.sequential(Double(count) / Double(largest))
+                let cellX = left + column * cell, cellY = top + row * cell
+                sheet.canvas.fillRect(x: cellX + 1, y: cellY + 1, width: cell - 2, height: cell - 2, color: background)
+                sheet.canvas.text(countTexts[row][column], x: cellX + cell / 2,
+                                  y: Style.textTop(centeredOn: centerY, scale: countScale), scale: countScale,
+                                  color: background.luminance < 0.5 ? .white : Style.ink, alignment: .center)
+            }
+        }
+        let matrixBottom = top + matrix.count * cell
+        for (column, label) in columnLabels.enumerated() {
+            let centerX = left + column * cell + cell / 2
+            if rotateColumnLabels {
+                let labelWidth = BitmapFont.width(of: label, scale: Style.labelScale)
+                sheet.canvas.verticalText(label, centerX: centerX, centerY: matrixBottom + Style.px(6) + labelWidth / 2,
+                                          scale: Style.labelScale, color: Style.ink)
+            } else {
+                sheet.canvas.text(label, x: centerX, y: matrixBottom + Style.px(6), scale: Style.labelScale,
+                                  color: Style.ink, alignment: .center)
+            }
+        }
+        sheet.canvas.text(columnAxisLabel, x: left + columns * cell / 2, y: matrixBottom + Style.px(6) + columnLabelBand + Style.px(8),
+                          scale: Style.labelScale, color: Style.ink, alignment: .center)
+        sheet.canvas.verticalText(rowAxisLabel, centerX: sheet.contentLeft + labelHeight / 2, centerY: top + matrix.count * cell / 2,
+                                  scale: Style.labelScale, color: Style.ink)
+        return try sheet.rendered()
+    }
+}

@@ -1,0 +1,27 @@
+// Layer: render. Pure Swift value types; no dependencies beyond the standard library.
+
+/// Why a picture could not be drawn, encoded or written. Every case carries a message that
+/// names the offending input, so callers can show it to a user unchanged.
+public enum RenderError: Error, Equatable, CustomStringConvertible {
+    /// The arrays, sizes or labels passed in do not describe a drawable picture.
+    case invalidInput(String)
+    /// libpng refused to encode the canvas.
+    case encodingFailed(String)
+    /// The PNG bytes could not be written to `path`.
+    case writeFailed(path: String, reason: String)
+
+    /// A one-line, human-readable explanation.
+    public var description: String {
+        switch self {
+        case .invalidInput(let message): return "invalid figure input: \(message)"
+        case .encodingFailed(let message): return "PNG encoding failed: \(message)"
+        case .writeFailed(let path, let reason): return "could not write \(path): \(reason)"
+        }
+    }
+}
+
+/// Throws `RenderError.invalidInput(message())` unless `condition` holds.
+@inline(__always)
+func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+    if !condition { throw RenderError.invalidInput(message()) }
+}
