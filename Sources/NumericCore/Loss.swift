@@ -6,6 +6,12 @@ public struct LossAndGradient: Sendable {
     public var value: Float
     /// dLoss/dPrediction, shaped like the prediction.
     public var gradient: Tensor
+
+    /// A loss value with its gradient.
+    public init(value: Float, gradient: Tensor) {
+        self.value = value
+        self.gradient = gradient
+    }
 }
 
 /// Squared-error losses between a prediction and a target of the same shape.

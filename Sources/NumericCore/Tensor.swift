@@ -74,4 +74,14 @@ public struct Tensor: Equatable, Sendable {
         for part in parts { storage.append(contentsOf: part.storage) }
         return Tensor(shape: [parts.reduce(0) { $0 + $1.batchSize }] + itemShape, storage: storage)
     }
+
+    /// Adds `other` (same shape) element by element.
+    public mutating func add(_ other: Tensor) {
+        precondition(other.shape == shape, "cannot add \(other.shape) to \(shape)")
+        storage.withUnsafeMutableBufferPointer { a in
+            other.storage.withUnsafeBufferPointer { b in
+                for i in a.indices { a[i] += b[i] }
+            }
+        }
+    }
 }

@@ -48,8 +48,8 @@ final class OutputTests: XCTestCase {
         XCTAssertEqual(formatDuration(3599.6), "1h00m")
     }
 
-    func testOutputsAreComparableValues() {
-        let image = ImageOutput(pngData: [0x89, 0x50], width: 280, height: 28, title: "samples")
+    func testOutputsAreComparableValues() throws {
+        let image = try RenderedImage(canvas: Canvas(width: 8, height: 4), title: "samples")
         XCTAssertEqual(SessionOutput.image(image), .image(image))
         XCTAssertNotEqual(SessionOutput.text("a", stream: .stdout), .text("a", stream: .stderr))
         XCTAssertEqual(StandardStream.stderr.rawValue, "stderr")

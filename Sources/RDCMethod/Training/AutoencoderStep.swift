@@ -17,33 +17,42 @@ public struct ACAISettings: Equatable, Sendable {
     }
 }
 
-/// Losses of one ACAI batch.
-public struct ACAILosses: Equatable, Sendable {
+/// Losses of one autoencoder batch.
+public struct StepLosses: Equatable, Sendable {
     /// mean_i ‖x_i − x̂_i‖².
     public var reconstruction: Float
     /// λ·mean_i C(x̂_α,i)² (0 with the critic off).
-    public var regularisation: Float
+    public var regularisation: Float = 0
     /// The critic's own loss (0 with the critic off).
-    public var critic: Float
+    public var critic: Float = 0
+    /// The extra latent term (Phase 2's proximity loss; 0 without one).
+    public var latent: Float = 0
 }
 
-/// One ACAI training step over a batch, exactly as method.md: both decodes in one decoder
-/// pass over [z; z_mix], the critic frozen for the autoencoder's gradient, then one Adam
-/// step for the autoencoder and one for the critic.
-public enum ACAIStep {
+/// A loss on the batch's latent codes z = E(x), added to the autoencoder's loss (Phase 2's
+/// proximity term): returns its value and dLoss/dz.
+public typealias LatentTerm = (Tensor) -> LossAndGradient
+
+/// One training step of the autoencoder over a batch, exactly as method.md: reconstruction,
+/// optionally an extra latent term, and optionally ACAI — both decodes in one decoder pass over
+/// [z; z_mix], the critic frozen for the autoencoder's gradient — then one Adam step for the
+/// autoencoder and one for the critic.
+public enum AutoencoderStep {
     /// Trains `autoencoder` (and `critic` when enabled) on `batch`; α is drawn from `generator`.
     public static func train(autoencoder: inout Autoencoder, critic: inout Critic, batch: Tensor,
                              settings: ACAISettings, autoencoderOptimizer: Adam, criticOptimizer: Adam,
-                             generator: inout SeededGenerator) -> ACAILosses {
+                             generator: inout SeededGenerator, latentTerm: LatentTerm? = nil) -> StepLosses {
         let n = batch.batchSize
         let z = autoencoder.encoder.forward(batch)
+        let latentLoss = latentTerm?(z)
         guard settings.criticEnabled && n > 1 else {
             let reconstruction = autoencoder.decoder.forward(z)
             let loss = MeanSquaredError.loss(prediction: reconstruction, target: batch)
-            let latentGradient = autoencoder.decoder.backward(loss.gradient, needs: .all)
+            var latentGradient = autoencoder.decoder.backward(loss.gradient, needs: .all)
+            if let latentLoss { latentGradient.add(latentLoss.gradient) }
             _ = autoencoder.encoder.backward(latentGradient, needs: .parametersOnly)
             autoencoderOptimizer.update(&autoencoder)
-            return ACAILosses(reconstruction: loss.value, regularisation: 0, critic: 0)
+            return StepLosses(reconstruction: loss.value, latent: latentLoss?.value ?? 0)
         }
         let alphas = (0..<n).map { _ in generator.nextUniform(0, 0.5) }
         let mixedLatent = interpolate(z, alphas: alphas)
@@ -80,10 +89,12 @@ public enum ACAIStep {
 
         let decodedGradient = Tensor.concatenating([loss.gradient, interpolatedGradient])
         let latentGradients = autoencoder.decoder.backward(decodedGradient, needs: .all)
-        let latentGradient = interpolationGradient(latentGradients, alphas: alphas)
+        var latentGradient = interpolationGradient(latentGradients, alphas: alphas)
+        if let latentLoss { latentGradient.add(latentLoss.gradient) }
         _ = autoencoder.encoder.backward(latentGradient, needs: .parametersOnly)
         autoencoderOptimizer.update(&autoencoder)
-        return ACAILosses(reconstruction: loss.value, regularisation: regularisation, critic: criticLoss)
+        return StepLosses(reconstruction: loss.value, regularisation: regularisation, critic: criticLoss,
+                          latent: latentLoss?.value ?? 0)
     }
 
     /// z_mix,i = α_i·z_i + (1 − α_i)·z_{π(i)} with π the batch reversed.

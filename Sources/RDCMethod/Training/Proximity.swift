@@ -1,0 +1,107 @@
+// Layer: method (R-DC). May use NumericCore; never the session, sockets or pictures.
+
+/// Phase 2's targets (method.md "Phase 2", steps 1–5): for each active anchor, the
+/// normalised centroid of itself and its mutual nearest neighbours on the unit sphere.
+public struct ProximityTargets: Equatable, Sendable {
+    /// For each sample, its row in `targets`, or −1 when it is not an active anchor.
+    public var targetRow: [Int32]
+    /// Unit-length targets t_i of the active anchors, [activeCount, L].
+    public var targets: Tensor
+    /// Mean number of mutual neighbours kept per point.
+    public var meanKeptNeighbours: Double
+
+    /// Number of active anchors.
+    public var activeCount: Int { targets.batchSize }
+
+    /// Computes the targets from raw embeddings Z = E(X) ([N, L]).
+    /// - Parameters:
+    ///   - neighbours: M, neighbours per point (itself excluded).
+    ///   - quantile: q; anchors whose mean neighbour distance is above the q-quantile are dropped.
+    public static func compute(embeddings: Tensor, neighbours: Int, quantile: Float) throws -> ProximityTargets {
+        let unit = normalisedRows(embeddings)
+        let n = unit.batchSize, width = unit.itemSize
+        let lists = try NearestNeighbours.search(unit, neighbours: neighbours)
+        // Filter 1: keep j in i's list only where i is in j's list too.
+        var kept = [[Int32]](repeating: [], count: n)
+        var radius = [Float](repeating: .infinity, count: n)
+        var keptTotal = 0
+        for i in 0..<n {
+            var sum: Float = 0
+            for (j, distance) in zip(lists.neighbours(of: i), lists.neighbourDistances(of: i))
+            where lists.neighbours(of: Int(j)).contains(Int32(i)) {
+                kept[i].append(j)
+                sum += distance
+            }
+            keptTotal += kept[i].count
+            if !kept[i].isEmpty { radius[i] = sum / Float(kept[i].count) }
+        }
+        // Filter 2: anchors at or below the q-quantile of the radii of points that kept a neighbour.
+        let finite = radius.filter { $0.isFinite }.sorted()
+        let threshold = finite.isEmpty ? -Float.infinity : quantileValue(finite, quantile)
+        var targetRow = [Int32](repeating: -1, count: n)
+        var targets: [Float] = []
+        for i in 0..<n where radius[i] <= threshold {
+            targetRow[i] = Int32(targets.count / width)
+            var centroid = Array(unit.storage[(i * width)..<((i + 1) * width)])
+            for j in kept[i] {
+                for d in 0..<width { centroid[d] += unit.storage[Int(j) * width + d] }
+            }
+            let norm = max(centroid.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
+            targets.append(contentsOf: centroid.map { $0 / norm })
+        }
+        return ProximityTargets(targetRow: targetRow,
+                                targets: Tensor(shape: [targets.count / width, width], storage: targets),
+                                meanKeptNeighbours: n == 0 ? 0 : Double(keptTotal) / Double(n))
+    }
+
+    /// β·mean over the batch's active anchors of ‖z_i/‖z_i‖ − t_i‖², with its gradient in z.
+    /// `batchRows` are the dataset rows of the batch, in the order of `latent`'s rows.
+    public func loss(latent: Tensor, batchRows: [Int], beta: Float) -> LossAndGradient {
+        let width = latent.itemSize
+        var gradient = Tensor(shape: latent.shape)
+        let active = batchRows.filter { targetRow[$0] >= 0 }.count
+        guard active > 0 else { return LossAndGradient(value: 0, gradient: gradient) }
+        let scale = beta / Float(active)
+        var total: Float = 0
+        var unit = [Float](repeating: 0, count: width), pull = [Float](repeating: 0, count: width)
+        for (position, row) in batchRows.enumerated() where targetRow[row] >= 0 {
+            let offset = position * width, targetOffset = Int(targetRow[row]) * width
+            var squaredNorm: Float = 0
+            for d in 0..<width { squaredNorm += latent.storage[offset + d] * latent.storage[offset + d] }
+            let norm = max(squaredNorm.squareRoot(), 1e-12)
+            var projection: Float = 0
+            for d in 0..<width {
+                unit[d] = latent.storage[offset + d] / norm
+                let difference = unit[d] - targets.storage[targetOffset + d]
+                total += difference * difference
+                pull[d] = 2 * scale * difference
+                projection += unit[d] * pull[d]
+            }
+            // d(z/‖z‖)/dz = (I − u uᵀ)/‖z‖.
+            for d in 0..<width { gradient.storage[offset + d] = (pull[d] - unit[d] * projection) / norm }
+        }
+        return LossAndGradient(value: scale * total, gradient: gradient)
+    }
+
+    /// Rows scaled to unit length (zero rows stay zero).
+    public static func normalisedRows(_ points: Tensor) -> Tensor {
+        var result = points.reshaped([points.batchSize, points.itemSize])
+        let width = result.itemSize
+        result.storage.withUnsafeMutableBufferPointer { values in
+            for row in 0..<result.batchSize {
+                var sum: Float = 0
+                for d in 0..<width { sum += values[row * width + d] * values[row * width + d] }
+                let inverse = sum > 0 ? 1 / sum.squareRoot() : 0
+                for d in 0..<width { values[row * width + d] *= inverse }
+            }
+        }
+        return result
+    }
+
+    /// The q-quantile of sorted values with linear interpolation (numpy's default).
+    static func quantileValue(_ sorted: [Float], _ q: Float) -> Float {
+        let position = Float(sorted.count - 1) * min(max(q, 0), 1)
+        let lower = Int(position.rounded(.down)), upper = min(lower + 1, sorted.count - 1)
+        return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - Float(lower))
+    }
+}

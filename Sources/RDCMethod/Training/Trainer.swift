@@ -1,0 +1,235 @@
+// Layer: method (R-DC). May use NumericCore; never the session, sockets or pictures.
+
+/// Settings of a Phase 1 call (method.md defaults).
+public struct PretrainSettings: Equatable, Sendable {
+    /// Mini-batch size.
+    public var batchSize = 256
+    /// Adam learning rate of the autoencoder and the critic.
+    public var learningRate: Float = 1e-3
+    /// ACAI on/off, λ and γ.
+    public var acai = ACAISettings()
+
+    /// Settings with method.md's defaults.
+    public init(batchSize: Int = 256, learningRate: Float = 1e-3, acai: ACAISettings = ACAISettings()) {
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.acai = acai
+    }
+}
+
+/// Settings of a Phase 2 call (method.md defaults).
+public struct RefineSettings: Equatable, Sendable {
+    /// Mini-batch size.
+    public var batchSize = 256
+    /// Adam learning rate (a fresh Adam at the start of Phase 2).
+    public var learningRate: Float = 1e-3
+    /// M, nearest neighbours per point.
+    public var neighbours = 10
+    /// β, weight of the proximity term; nil means 10·d/L.
+    public var beta: Float?
+    /// q, the anchor-radius quantile.
+    public var quantile: Float = 0.9
+    /// Recompute targets every this many epochs.
+    public var refreshEvery = 1
+    /// Optional ACAI term during Phase 2 (off by default).
+    public var acai = ACAISettings(criticEnabled: false)
+
+    /// Settings with method.md's defaults.
+    public init(batchSize: Int = 256, learningRate: Float = 1e-3, neighbours: Int = 10, beta: Float? = nil,
+                quantile: Float = 0.9, refreshEvery: Int = 1, acai: ACAISettings = ACAISettings(criticEnabled: false)) {
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.neighbours = neighbours
+        self.beta = beta
+        self.quantile = quantile
+        self.refreshEvery = refreshEvery
+        self.acai = acai
+    }
+
+    /// β for inputs of `inputSize` values and latent size `latentSize`: the given one or 10·d/L.
+    public func effectiveBeta(inputSize: Int, latentSize: Int) -> Float {
+        beta ?? 10 * Float(inputSize) / Float(latentSize)
+    }
+}
+
+/// Everything training has produced and needs to continue: networks, optimiser moments,
+/// epoch counters, the random generator, the loss history and Phase 2's targets.
+///
+/// The optimisers are classes (their moments are large and updated in place): a copy of
+/// this state shares them.
+public struct TrainingState {
+    /// The architecture the networks were built from.
+    public let blueprint: ModelBlueprint
+    /// Encoder and decoder.
+    public var autoencoder: Autoencoder
+    /// The ACAI critic.
+    public var critic: Critic
+    /// Phase 1's optimisers (autoencoder, critic).
+    public var pretrainOptimizers: (autoencoder: Adam, critic: Adam)
+    /// Phase 2's optimisers, created fresh when Phase 2 starts.
+    public var refineOptimizers: (autoencoder: Adam, critic: Adam)?
+    /// Complete epochs run in each phase.
+    public var pretrainEpochs = 0, refineEpochs = 0
+    /// Source of shuffles and ACAI's α.
+    public var generator: SeededGenerator
+    /// Mean losses of every complete epoch, in order.
+    public var history: [EpochRecord] = []
+    /// Raw embeddings E(X) when Phase 2 started (for the twist diagnostic).
+    public var phase1Embeddings: Tensor?
+    /// Phase 2's current targets and the Phase 2 epoch count when they were computed.
+    public var proximity: (targets: ProximityTargets, computedAtEpoch: Int)?
+
+    /// Fresh networks and optimisers from `blueprint`, initialised from `seed`.
+    public init(blueprint: ModelBlueprint, seed: UInt64) {
+        var generator = SeededGenerator(seed: seed)
+        self.blueprint = blueprint
+        autoencoder = blueprint.makeAutoencoder(generator: &generator)
+        critic = blueprint.makeCritic(generator: &generator)
+        pretrainOptimizers = (Adam(), Adam())
+        self.generator = generator
+    }
+
+    /// Restores a state from saved parts (checkpoints).
+    public init(blueprint: ModelBlueprint, autoencoder: Autoencoder, critic: Critic,
+                pretrainOptimizers: (autoencoder: Adam, critic: Adam), refineOptimizers: (autoencoder: Adam, critic: Adam)?,
+                pretrainEpochs: Int, refineEpochs: Int, generator: SeededGenerator, history: [EpochRecord],
+                phase1Embeddings: Tensor?, proximity: (targets: ProximityTargets, computedAtEpoch: Int)?) {
+        self.blueprint = blueprint
+        self.autoencoder = autoencoder
+        self.critic = critic
+        self.pretrainOptimizers = pretrainOptimizers
+        self.refineOptimizers = refineOptimizers
+        self.pretrainEpochs = pretrainEpochs
+        self.refineEpochs = refineEpochs
+        self.generator = generator
+        self.history = history
+        self.phase1Embeddings = phase1Embeddings
+        self.proximity = proximity
+    }
+}
+
+/// Runs R-DC's two phases on a `TrainingState`.
+public enum Trainer {
+    /// Phase 1 for `epochs` more epochs: reconstruction regularised by ACAI.
+    public static func pretrain(_ state: inout TrainingState, samples: Tensor, epochs: Int,
+                                settings: PretrainSettings, cancellation: CancellationToken,
+                                observer: TrainingObserver = TrainingObserver()) -> TrainingOutcome {
+        let optimizers = state.pretrainOptimizers
+        optimizers.autoencoder.learningRate = settings.learningRate
+        optimizers.critic.learningRate = settings.learningRate
+        var generator = state.generator
+        let collector = EpochCollector(forwardingTo: observer)
+        let outcome = EpochLoop.run(
+            phase: .pretrain, sampleCount: samples.batchSize, batchSize: settings.batchSize, epochs: epochs,
+            firstEpochNumber: state.pretrainEpochs + 1, generator: &generator, cancellation: cancellation,
+            observer: collector.observer) { rows, generator in
+            let losses = AutoencoderStep.train(
+                autoencoder: &state.autoencoder, critic: &state.critic, batch: samples.gathering(rows: rows),
+                settings: settings.acai, autoencoderOptimizer: optimizers.autoencoder,
+                criticOptimizer: optimizers.critic, generator: &generator)
+            return namedLosses(losses, acai: settings.acai.criticEnabled, proximity: false)
+        }
+        state.generator = generator
+        state.pretrainEpochs += collector.records.count
+        state.history += collector.records
+        return outcome
+    }
+
+    /// Phase 2 for `epochs` more epochs: reconstruction plus the pull of each active anchor's
+    /// normalised embedding towards its neighbour centroid, targets refreshed every
+    /// `refreshEvery` epochs. Throws when the data is too small for M neighbours.
+    public static func refine(_ state: inout TrainingState, samples: Tensor, epochs: Int,
+                              settings: RefineSettings, cancellation: CancellationToken,
+                              observer: TrainingObserver = TrainingObserver()) throws -> TrainingOutcome {
+        guard settings.neighbours >= 1, settings.neighbours < samples.batchSize else {
+            throw ModelError(description: "refine needs M between 1 and \(samples.batchSize - 1) for \(samples.batchSize) samples, got M=\(settings.neighbours)")
+        }
+        if state.phase1Embeddings == nil { state.phase1Embeddings = embed(state.autoencoder, samples: samples) }
+        let optimizers = state.refineOptimizers ?? (Adam(), Adam())
+        state.refineOptimizers = optimizers
+        optimizers.autoencoder.learningRate = settings.learningRate
+        optimizers.critic.learningRate = settings.learningRate
+        let beta = settings.effectiveBeta(inputSize: state.blueprint.inputSize, latentSize: state.blueprint.latentSize)
+        var generator = state.generator
+        let collector = EpochCollector(forwardingTo: observer)
+        var targetError: Error?
+        let outcome = EpochLoop.run(
+            phase: .refine, sampleCount: samples.batchSize, batchSize: settings.batchSize, epochs: epochs,
+            firstEpochNumber: state.refineEpochs + 1, generator: &generator, cancellation: cancellation,
+            observer: collector.observer,
+            beforeEpoch: { epoch in
+                let phaseEpoch = state.refineEpochs + epoch - 1
+                if let current = state.proximity, phaseEpoch - current.computedAtEpoch < max(settings.refreshEvery, 1) { return }
+                do {
+                    let targets = try ProximityTargets.compute(embeddings: embed(state.autoencoder, samples: samples),
+                                                               neighbours: settings.neighbours, quantile: settings.quantile)
+                    state.proximity = (targets, phaseEpoch)
+                } catch {
+                    targetError = error
+                    cancellation.cancel()
+                }
+            }) { rows, generator in
+            guard let targets = state.proximity?.targets else { return [] }
+            let losses = AutoencoderStep.train(
+                autoencoder: &state.autoencoder, critic: &state.critic, batch: samples.gathering(rows: rows),
+                settings: settings.acai, autoencoderOptimizer: optimizers.autoencoder,
+                criticOptimizer: optimizers.critic, generator: &generator,
+                latentTerm: { targets.loss(latent: $0, batchRows: rows, beta: beta) })
+            return namedLosses(losses, acai: settings.acai.criticEnabled, proximity: true)
+        }
+        state.generator = generator
+        state.refineEpochs += collector.records.count
+        state.history += collector.records
+        if let targetError { throw targetError }
+        return outcome
+    }
+
+    /// Raw embeddings E(X) of every sample ([N, L]), computed in chunks without touching the
+    /// model's caches.
+    public static func embed(_ autoencoder: Autoencoder, samples: Tensor, chunk: Int = 1024) -> Tensor {
+        var encoder = autoencoder.encoder
+        var parts: [Tensor] = []
+        var start = 0
+        while start < samples.batchSize {
+            let end = min(samples.batchSize, start + chunk)
+            parts.append(encoder.forward(samples.rows(start..<end)))
+            start = end
+        }
+        encoder.clearCache()
+        return parts.isEmpty ? Tensor(shape: [0, 0]) : Tensor.concatenating(parts)
+    }
+
+    /// Reconstructions D(E(x)) of `samples`.
+    public static func reconstruct(_ autoencoder: Autoencoder, samples: Tensor) -> Tensor {
+        var copy = autoencoder
+        let result = copy.forward(samples)
+        return result
+    }
+
+    /// Keeps the epoch records of one call while passing every report on.
+    private final class EpochCollector {
+        var records: [EpochRecord] = []
+        let downstream: TrainingObserver
+
+        init(forwardingTo downstream: TrainingObserver) {
+            self.downstream = downstream
+        }
+
+        var observer: TrainingObserver {
+            TrainingObserver(batchFinished: downstream.batchFinished, epochFinished: { [self] record in
+                records.append(record)
+                downstream.epochFinished(record)
+            })
+        }
+    }
+
+    private static func namedLosses(_ losses: StepLosses, acai: Bool, proximity: Bool) -> [NamedLoss] {
+        var named = [NamedLoss("recon", losses.reconstruction)]
+        if proximity { named.append(NamedLoss("proximity", losses.latent)) }
+        if acai {
+            named.append(NamedLoss("acai", losses.regularisation))
+            named.append(NamedLoss("critic", losses.critic))
+        }
+        return named
+    }
+}
