@@ -39,16 +39,20 @@ public enum NearestNeighbours {
     /// The `neighbours` nearest other rows of each row of `points` (`[n, ...]`, rows flattened),
     /// each row itself excluded (a duplicate row at distance 0 is still a neighbour).
     ///
+    /// `workers` threads share the blocks; `maximumBlockValues` bounds the distance buffer of
+    /// each (see `SquaredDistanceBlocks`).
+    ///
     /// - Throws: `NumericArgumentError` unless `1 ≤ neighbours ≤ n − 1`.
     public static func search(
-        _ points: Tensor, neighbours: Int, workers: Int = BLASThreads.processors
+        _ points: Tensor, neighbours: Int, workers: Int = BLASThreads.processors,
+        maximumBlockValues: Int = 1 << 22
     ) throws -> NeighbourLists {
         guard neighbours >= 1, neighbours <= points.batchSize - 1 else {
             throw NumericArgumentError(
                 "kNN needs 1 ≤ M ≤ n − 1 neighbours; got M = \(neighbours) for n = \(points.batchSize) rows")
         }
         return select(queries: points, reference: points, neighbours: neighbours,
-                      excludingSelf: true, workers: workers)
+                      excludingSelf: true, workers: workers, maximumBlockValues: maximumBlockValues)
     }
 
     /// The `neighbours` nearest rows of `reference` to each row of `queries` (same values per
@@ -58,7 +62,7 @@ public enum NearestNeighbours {
     ///   widths agree.
     public static func search(
         queries: Tensor, among reference: Tensor, neighbours: Int,
-        workers: Int = BLASThreads.processors
+        workers: Int = BLASThreads.processors, maximumBlockValues: Int = 1 << 22
     ) throws -> NeighbourLists {
         guard queries.itemSize == reference.itemSize else {
             throw NumericArgumentError(
@@ -69,16 +73,17 @@ public enum NearestNeighbours {
                 "kNN needs 1 ≤ M ≤ \(reference.batchSize) reference rows; got M = \(neighbours)")
         }
         return select(queries: queries, reference: reference, neighbours: neighbours,
-                      excludingSelf: false, workers: workers)
+                      excludingSelf: false, workers: workers, maximumBlockValues: maximumBlockValues)
     }
 
     private static func select(
-        queries: Tensor, reference: Tensor, neighbours m: Int, excludingSelf: Bool, workers: Int
+        queries: Tensor, reference: Tensor, neighbours m: Int, excludingSelf: Bool, workers: Int,
+        maximumBlockValues: Int
     ) -> NeighbourLists {
         let rows = queries.batchSize, columns = reference.batchSize, width = queries.itemSize
         var indices = [Int32](repeating: 0, count: rows * m)
         var distances = [Float](repeating: 0, count: rows * m)
-        let blocks = SquaredDistanceBlocks(queries: queries, reference: reference)
+        let blocks = SquaredDistanceBlocks(queries: queries, reference: reference, maximumBlockValues: maximumBlockValues)
         indices.withUnsafeMutableBufferPointer { indexOut in
             distances.withUnsafeMutableBufferPointer { distanceOut in
                 queries.storage.withUnsafeBufferPointer { q in
