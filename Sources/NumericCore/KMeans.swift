@@ -10,7 +10,8 @@ public struct KMeansResult: Equatable, Sendable {
     public let centroids: Tensor
     /// Sum over rows of the squared Euclidean distance to the assigned centre (computed in Double).
     public let inertia: Double
-    /// Lloyd iterations (assignment steps) of the returned run.
+    /// Lloyd iterations (assignment steps) of the returned run; the run converged when this is
+    /// below the cap (an assignment step changed nothing).
     public let iterations: Int
 }
 
@@ -128,29 +129,24 @@ public struct KMeans: Sendable {
         var next = [Int](repeating: 0, count: n)
         var distances = [Float](repeating: 0, count: n)
         var iterations = 0
-        var converged = false
         while iterations < maximumIterations {
             iterations += 1
             Self.nearestCentres(points, norms: norms, centres: centres, assignments: &next, distances: &distances)
-            if next == assignments { converged = true; break }
+            Self.reseedEmptyClusters(k: k, assignments: &next, distances: &distances)
+            if next == assignments { break }
             swap(&assignments, &next)
-            Self.reseedEmptyClusters(k: k, assignments: &assignments, distances: &distances, points: points, centres: &centres)
             centres = Self.means(points, assignments: assignments, k: k, previous: centres)
         }
-        if !converged {
-            // Make the returned assignments consistent with the returned centres.
-            Self.nearestCentres(points, norms: norms, centres: centres, assignments: &assignments, distances: &distances)
-        }
+        // The centres are the means of the returned assignments; after the iteration cap a
+        // further assignment step could still move a few points.
         return KMeansResult(assignments: assignments, centroids: centres,
                             inertia: Self.inertia(points, assignments: assignments, centres: centres),
                             iterations: iterations)
     }
 
     /// An empty cluster takes the point farthest from its own centre (among clusters with more
-    /// than one point); that point becomes its centre.
-    private static func reseedEmptyClusters(
-        k: Int, assignments: inout [Int], distances: inout [Float], points: Tensor, centres: inout Tensor
-    ) {
+    /// than one point); the next mean update makes that point its centre.
+    private static func reseedEmptyClusters(k: Int, assignments: inout [Int], distances: inout [Float]) {
         var counts = [Int](repeating: 0, count: k)
         for cluster in assignments { counts[cluster] += 1 }
         for cluster in 0..<k where counts[cluster] == 0 {

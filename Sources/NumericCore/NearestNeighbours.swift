@@ -22,6 +22,16 @@ public struct NeighbourLists: Equatable, Sendable {
     /// stored as Float) for the kept neighbours.
     public let distances: [Float]
 
+    /// Lists from their parts; `indices` and `distances` must hold `rowCount * neighboursPerRow` values.
+    public init(rowCount: Int, neighboursPerRow: Int, indices: [Int32], distances: [Float]) {
+        precondition(indices.count == rowCount * neighboursPerRow && distances.count == indices.count,
+                     "neighbour lists must hold rowCount × neighboursPerRow entries")
+        self.rowCount = rowCount
+        self.neighboursPerRow = neighboursPerRow
+        self.indices = indices
+        self.distances = distances
+    }
+
     /// Indices of the neighbours of query row `row`, nearest first.
     public func neighbours(of row: Int) -> ArraySlice<Int32> {
         indices[row * neighboursPerRow ..< (row + 1) * neighboursPerRow]

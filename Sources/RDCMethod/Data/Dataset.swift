@@ -108,24 +108,47 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable {
     public var description: String { "\(file): \(problem)" }
 }
 
-/// Reading whole files, transparently gunzipped.
+/// Reading files, transparently gunzipped.
 enum DataFile {
-    /// The bytes of `path`; inflated when they start with the gzip magic bytes.
-    static func read(_ path: String) throws -> [UInt8] {
+    /// The bytes of `path` (the first `prefix` bytes if given), as stored on disk.
+    static func raw(_ path: String, prefix: Int? = nil) throws -> Data {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             throw DatasetError(file: path, problem: exists ? (isDirectory.boolValue ? "is a folder, not a file" : "cannot be opened for reading") : "no such file")
         }
         defer { try? handle.close() }
-        let data: Data
-        do { data = try handle.readToEnd() ?? Data() } catch {
+        do {
+            return try (prefix.map { try handle.read(upToCount: $0) } ?? handle.readToEnd()) ?? Data()
+        } catch {
             throw DatasetError(file: path, problem: "read failed: \(error.localizedDescription)")
         }
-        if data.count >= 2 && data[data.startIndex] == 0x1f && data[data.startIndex + 1] == 0x8b {
-            return try data.withUnsafeBytes { try Inflater.gunzip(UnsafeRawBufferPointer($0), file: path) }
+    }
+
+    /// The bytes of `path`; inflated when they start with the gzip magic bytes.
+    static func read(_ path: String) throws -> [UInt8] {
+        let data = try raw(path)
+        if isGzip(data) {
+            return try data.withUnsafeBytes { try Inflater.gunzip($0, file: path) }
         }
         return [UInt8](data)
+    }
+
+    /// Streams the (inflated) content of `path`, or of its first `prefix` stored bytes, to
+    /// `consume` in chunks, until the end or until `consume` returns false.
+    static func stream(_ path: String, prefix: Int? = nil, _ consume: (UnsafeRawBufferPointer) throws -> Bool) throws {
+        let data = try raw(path, prefix: prefix)
+        try data.withUnsafeBytes { bytes in
+            if isGzip(data) {
+                try Inflater.stream(bytes, windowBits: 15 + 32, file: path, what: "gzip data", consume)
+            } else if bytes.count > 0 {
+                _ = try consume(bytes)
+            }
+        }
+    }
+
+    private static func isGzip(_ data: Data) -> Bool {
+        data.count >= 2 && data[data.startIndex] == 0x1f && data[data.startIndex + 1] == 0x8b
     }
 
     /// The first existing path of `candidates`, or nil.

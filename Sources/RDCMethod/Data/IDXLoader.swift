@@ -14,40 +14,56 @@ public enum DatasetSplit: String, CaseIterable, Sendable {
     case all
 }
 
-/// An IDX array (the MNIST file format) of unsigned bytes, parsed in place.
-struct IDXArray {
+/// An IDX file (the MNIST format) of unsigned bytes: header read up front, values streamed.
+struct IDXFile {
+    let path: String
     /// Extent of each dimension.
     let dimensions: [Int]
-    /// The whole file, inflated.
-    let bytes: [UInt8]
-    /// Where the values start in `bytes`.
-    let valuesOffset: Int
+    /// Bytes before the values.
+    var headerSize: Int { 4 + 4 * dimensions.count }
+    /// Number of values the header declares.
+    var valueCount: Int { dimensions.reduce(1, *) }
 
-    /// Reads and validates an IDX file (gzipped or not) whose element type must be unsigned byte.
+    /// Reads and validates the header of `path` (gzipped or not; only the start is read):
+    /// magic number and element type, which must be unsigned byte.
     init(path: String) throws {
-        let bytes = try DataFile.read(path)
-        guard bytes.count >= 4, bytes[0] == 0, bytes[1] == 0 else {
+        var header = [UInt8]()
+        try DataFile.stream(path, prefix: 1 << 16) { chunk in
+            header.append(contentsOf: chunk.prefix(1028 - header.count))
+            return header.count < 4 || header.count < 4 + 4 * Int(header[3])
+        }
+        guard header.count >= 4, header[0] == 0, header[1] == 0 else {
             throw DatasetError(file: path, problem: "not an IDX file (bad magic number: expected 00 00 type rank)")
         }
-        guard bytes[2] == 0x08 else {
-            throw DatasetError(file: path, problem: String(format: "IDX element type 0x%02x is not supported (only 0x08, unsigned byte)", bytes[2]))
+        guard header[2] == 0x08 else {
+            throw DatasetError(file: path, problem: String(format: "IDX element type 0x%02x is not supported (only 0x08, unsigned byte)", header[2]))
         }
-        let rank = Int(bytes[3])
-        guard rank >= 1, bytes.count >= 4 + 4 * rank else {
-            throw DatasetError(file: path, problem: "IDX header declares \(rank) dimensions but the file is only \(bytes.count) bytes")
+        let rank = Int(header[3])
+        guard rank >= 1, header.count >= 4 + 4 * rank else {
+            throw DatasetError(file: path, problem: "IDX header declares \(rank) dimensions but the file has only \(header.count) bytes (truncated)")
         }
-        var dimensions = [Int]()
-        for axis in 0..<rank {
+        self.path = path
+        self.dimensions = (0..<rank).map { axis in
             let at = 4 + 4 * axis
-            dimensions.append(Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3]))
+            return Int(header[at]) << 24 | Int(header[at + 1]) << 16 | Int(header[at + 2]) << 8 | Int(header[at + 3])
         }
-        let expected = 4 + 4 * rank + dimensions.reduce(1, *)
-        guard bytes.count == expected else {
-            throw DatasetError(file: path, problem: "IDX dimensions \(dimensions) need \(expected) bytes but the file has \(bytes.count)" + (bytes.count < expected ? " (truncated)" : ""))
+    }
+
+    /// Streams the values to `body(values, indexOfFirst)`, then checks that the file held
+    /// exactly as many values as the header declares.
+    func forEachValueChunk(_ body: (UnsafeBufferPointer<UInt8>, Int) -> Void) throws {
+        var seen = 0 // bytes of the file, header included
+        let expected = headerSize + valueCount
+        try DataFile.stream(path) { chunk in
+            let bytes = chunk.bindMemory(to: UInt8.self)
+            let start = max(0, headerSize - seen), end = min(bytes.count, expected - seen)
+            if start < end { body(UnsafeBufferPointer(rebasing: bytes[start..<end]), seen + start - headerSize) }
+            seen += bytes.count
+            return seen <= expected
         }
-        self.dimensions = dimensions
-        self.bytes = bytes
-        self.valuesOffset = 4 + 4 * rank
+        guard seen == expected else {
+            throw DatasetError(file: path, problem: "IDX dimensions \(dimensions) need \(expected) bytes but the file has \(seen > expected ? "more" : String(seen))" + (seen < expected ? " (truncated)" : ""))
+        }
     }
 }
 
@@ -100,45 +116,47 @@ extension Dataset {
         return try idxParts(parts, name: "\(name) (\(split.rawValue))", classNames: classNames)
     }
 
-    /// Reads every (images, labels) pair, then converts all bytes into one preallocated tensor
-    /// (the only large allocation besides the raw bytes).
+    /// Reads every header first, allocates one tensor for all images, then streams each file's
+    /// bytes straight into it: the only large allocation is the Float storage itself.
     private static func idxParts(_ parts: [(images: String, labels: String?)], name: String, classNames: [String]?) throws -> Dataset {
-        var imageFiles = [IDXArray]()
-        var labels: [Int]? = parts.allSatisfy { $0.labels != nil } ? [] : nil
+        var imageFiles = [IDXFile](), labelFiles = [IDXFile]()
         for (imagesPath, labelsPath) in parts {
-            let images = try IDXArray(path: imagesPath)
+            let images = try IDXFile(path: imagesPath)
             guard images.dimensions.count == 3 else {
                 throw DatasetError(file: imagesPath, problem: "expected 3 dimensions [n, height, width] for images, found \(images.dimensions)")
             }
             if let first = imageFiles.first, first.dimensions.dropFirst() != images.dimensions.dropFirst() {
                 throw DatasetError(file: imagesPath, problem: "images are \(images.dimensions.dropFirst().map(String.init).joined(separator: "x")), other parts \(first.dimensions.dropFirst().map(String.init).joined(separator: "x"))")
             }
-            if let labelsPath, labels != nil {
-                let file = try IDXArray(path: labelsPath)
-                guard file.dimensions.count == 1 else {
-                    throw DatasetError(file: labelsPath, problem: "expected 1 dimension [n] for labels, found \(file.dimensions)")
+            if let labelsPath {
+                let labels = try IDXFile(path: labelsPath)
+                guard labels.dimensions.count == 1 else {
+                    throw DatasetError(file: labelsPath, problem: "expected 1 dimension [n] for labels, found \(labels.dimensions)")
                 }
-                guard file.dimensions[0] == images.dimensions[0] else {
-                    throw DatasetError(file: labelsPath, problem: "\(file.dimensions[0]) labels for \(images.dimensions[0]) images in \(imagesPath)")
+                guard labels.dimensions[0] == images.dimensions[0] else {
+                    throw DatasetError(file: labelsPath, problem: "\(labels.dimensions[0]) labels for \(images.dimensions[0]) images in \(imagesPath)")
                 }
-                labels!.append(contentsOf: file.bytes[file.valuesOffset...].lazy.map { Int($0) })
+                labelFiles.append(labels)
             }
             imageFiles.append(images)
         }
+        var labels: [Int]?
+        if labelFiles.count == parts.count {
+            var all = [Int]()
+            for file in labelFiles { try file.forEachValueChunk { chunk, _ in all.append(contentsOf: chunk.lazy.map { Int($0) }) } }
+            labels = all
+        }
         let height = imageFiles[0].dimensions[1], width = imageFiles[0].dimensions[2]
         let total = imageFiles.reduce(0) { $0 + $1.dimensions[0] }
-        var storage = [Float](repeating: 0, count: total * height * width)
-        var offset = 0
-        storage.withUnsafeMutableBufferPointer { out in
+        // Uninitialised: every value is written once by the streaming pass (which throws otherwise).
+        let storage = try [Float](unsafeUninitializedCapacity: total * height * width) { out, initialised in
+            var offset = 0
             for file in imageFiles {
-                let count = file.bytes.count - file.valuesOffset
-                file.bytes.withUnsafeBufferPointer { source in
-                    scaleBytes(UnsafeBufferPointer(rebasing: source[file.valuesOffset...]), into: out.baseAddress! + offset)
-                }
-                offset += count
+                try file.forEachValueChunk { chunk, first in scaleBytes(chunk, into: out.baseAddress! + offset + first) }
+                offset += file.valueCount
             }
+            initialised = offset
         }
-        imageFiles.removeAll()
         return Dataset(name: name, layout: .image(channels: 1, height: height, width: width),
                        samples: Tensor(shape: [total, 1, height, width], storage: storage),
                        labels: labels, classNames: classNames)
