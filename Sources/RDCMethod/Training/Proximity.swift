@@ -86,9 +86,9 @@ public struct ProximityTargets: Equatable, Sendable {
     /// Rows scaled to unit length (zero rows stay zero).
     public static func normalisedRows(_ points: Tensor) -> Tensor {
         var result = points.reshaped([points.batchSize, points.itemSize])
-        let width = result.itemSize
+        let width = result.itemSize, rows = result.batchSize
         result.storage.withUnsafeMutableBufferPointer { values in
-            for row in 0..<result.batchSize {
+            for row in 0..<rows {
                 var sum: Float = 0
                 for d in 0..<width { sum += values[row * width + d] * values[row * width + d] }
                 let inverse = sum > 0 ? 1 / sum.squareRoot() : 0
