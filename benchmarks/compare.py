@@ -6,6 +6,7 @@ Both reports have the shape
    "cases": [{"name", "ms_per_step", "mean_ms", optional "gflops"}]}.
 Per case: Swift ms/step, PyTorch ms/step, their ratio (above 1: Swift is slower) and, when
 Swift's report gives a case's achieved GFLOP/s, that as a share of Swift's own GEMM peak.
+A report may carry "load_average_before"; a busy machine is flagged, since it skews timings.
 
 Usage: benchmarks/compare.py SWIFT.json PYTORCH.json
 """
@@ -15,6 +16,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+
+
+# A 1-minute load average at or above this when a run starts means other work was running.
+BUSY_LOAD_AVERAGE = 1.0
 
 
 class ReportError(Exception):
@@ -86,6 +91,11 @@ def format_comparison(swift: dict, pytorch: dict) -> str:
     for field in ("threads", "batch"):
         if swift.get(field) != pytorch.get(field):
             lines.append(f"warning: {field} differ ({swift.get(field)} vs {pytorch.get(field)}): not like for like")
+    for report in (swift, pytorch):
+        load = report.get("load_average_before")
+        if isinstance(load, (int, float)) and load >= BUSY_LOAD_AVERAGE:
+            lines.append(f"warning: {report['implementation']} started with load average {load:.2f}: "
+                         "other work shared the cores, its figures are unreliable")
     lines += ["", f"{'case':<12} {'swift ms':>10} {'pytorch ms':>11} {'swift/pytorch':>14} "
                   f"{'swift GFLOP/s':>14} {'of swift GEMM':>14}"]
     for row in comparison_rows(swift, pytorch):

@@ -16,6 +16,11 @@ Also times one 1024x1024x1024 float32 matrix product as the machine's GEMM peak.
 Default torch settings throughout (contiguous NCHW tensors, no compile, no fusion tricks):
 the point is an honest reference, not the fastest possible PyTorch.
 
+Run it on a quiet machine. With other processes on the cores, OpenMP's spin-waiting worker
+threads make every step several times slower (seen here with a 1-minute load average near 6
+on 2 cores: dense 1188 ms/step at 2 threads, 211 ms at 1 thread, 191 ms at 2 threads with
+OMP_WAIT_POLICY=PASSIVE). The report records the load average at the start for that reason.
+
 Usage: benchmarks/torch_reference.py [--threads 2] [--steps 20] [--warmup 3] [--format table|json]
 """
 
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -187,6 +193,8 @@ def run(threads: int, steps: int, warmup: int, seed: int) -> dict:
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
     torch.manual_seed(seed)
+    # Other work on the machine slows every figure: the load is recorded so readers can tell.
+    load_before = os.getloadavg()[0]
     report = {
         "implementation": "pytorch",
         "version": torch.__version__,
@@ -194,6 +202,7 @@ def run(threads: int, steps: int, warmup: int, seed: int) -> dict:
         "batch": BATCH,
         "steps": steps,
         "warmup": warmup,
+        "load_average_before": round(load_before, 2),
         "gemm_gflops": round(gemm_gflops(warmup=3, repeats=max(steps, 10)), 2),
         "cases": [],
     }
@@ -212,7 +221,8 @@ def format_table(report: dict) -> str:
     """A readable summary of a report."""
     lines = [
         f"PyTorch {report['version']}, {report['threads']} threads, batch {report['batch']}, "
-        f"{report['steps']} timed steps after {report['warmup']} warm-up",
+        f"{report['steps']} timed steps after {report['warmup']} warm-up, "
+        f"1-minute load average {report['load_average_before']:.2f} before the run",
         f"GEMM {GEMM_SIZE}³ float32: {report['gemm_gflops']:.1f} GFLOP/s",
         "",
         f"{'case':<12} {'median ms/step':>15} {'mean ms/step':>13}",

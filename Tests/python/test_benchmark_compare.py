@@ -52,6 +52,14 @@ def test_command_prints_table_and_warns_when_thread_counts_differ(tmp_path: Path
     dense_line = next(line for line in result.stdout.splitlines() if line.startswith("dense "))
     assert dense_line.split() == ["dense", "30.00", "12.00", "2.50x", "40.0", "40%"]
     assert "warning: threads differ (2 vs 4)" in result.stdout
+    assert "load average" not in result.stdout
+
+
+def test_busy_machine_is_flagged():
+    text = compare.format_comparison(SWIFT, dict(PYTORCH, load_average_before=3.5))
+
+    assert "warning: pytorch started with load average 3.50" in text
+    assert "swift started" not in text
 
 
 @pytest.mark.parametrize("content, message", [
