@@ -216,21 +216,35 @@ public struct KMeans: Sendable {
         return out
     }
 
+    /// Nearest centre of every point, 4,096 points per GEMM into one small reused buffer
+    /// pre-filled with the centres' squared norms (so the GEMM yields ‖c‖² − 2p·c directly).
     private static func nearestCentres(
         _ points: Tensor, norms: [Float], centres: Tensor, assignments: inout [Int], distances: inout [Float]
     ) {
-        let k = centres.batchSize
-        let all = squaredDistances(points, norms: norms, to: centres)
-        all.withUnsafeBufferPointer { table in
-            for row in 0..<points.batchSize {
-                var bestCluster = 0
-                var bestDistance = table[row * k]
-                for cluster in 1..<max(k, 1) where table[row * k + cluster] < bestDistance {
-                    bestDistance = table[row * k + cluster]
-                    bestCluster = cluster
+        let n = points.batchSize, d = points.itemSize, k = centres.batchSize
+        let blockRows = min(n, 4096)
+        let centreNorms = rowSquaredNorms(centres)
+        var buffer = [Float](repeating: 0, count: blockRows * k)
+        buffer.withUnsafeMutableBufferPointer { table in
+            points.storage.withUnsafeBufferPointer { p in
+                centres.storage.withUnsafeBufferPointer { c in
+                    for first in stride(from: 0, to: n, by: blockRows) {
+                        let rows = min(blockRows, n - first)
+                        for row in 0..<rows { for cluster in 0..<k { table[row * k + cluster] = centreNorms[cluster] } }
+                        gemm(transposeB: true, m: rows, n: k, k: d, alpha: -2, a: p.baseAddress! + first * d,
+                             b: c.baseAddress!, beta: 1, c: table.baseAddress!)
+                        for row in 0..<rows {
+                            var bestCluster = 0
+                            var bestDistance = table[row * k]
+                            for cluster in 1..<max(k, 1) where table[row * k + cluster] < bestDistance {
+                                bestDistance = table[row * k + cluster]
+                                bestCluster = cluster
+                            }
+                            assignments[first + row] = bestCluster
+                            distances[first + row] = max(0, bestDistance + norms[first + row])
+                        }
+                    }
                 }
-                assignments[row] = bestCluster
-                distances[row] = bestDistance
             }
         }
     }

@@ -43,14 +43,15 @@ public struct NeighbourLists: Equatable, Sendable {
     }
 }
 
-/// Exact k-nearest-neighbour search by blocked GEMM (see `SquaredDistanceBlocks`): memory is
-/// one block buffer plus the result, never an `n × n` matrix.
+/// Exact k-nearest-neighbour search by tiled GEMM (‖a − b‖² = ‖a‖² + ‖b‖² − 2a·b, one GEMM
+/// per tile into a reused 1 MB buffer per worker): memory is the tiles plus the result, never
+/// an `n × n` matrix. Kept neighbours' distances are recomputed exactly.
 public enum NearestNeighbours {
     /// The `neighbours` nearest other rows of each row of `points` (`[n, ...]`, rows flattened),
     /// each row itself excluded (a duplicate row at distance 0 is still a neighbour).
     ///
-    /// `workers` threads share the blocks; `maximumBlockValues` bounds the distance buffer of
-    /// each (see `SquaredDistanceBlocks`).
+    /// `workers` threads share the row blocks; `maximumBlockValues` caps each worker's tile
+    /// (mainly for tests of tile boundaries).
     ///
     /// - Throws: `NumericArgumentError` unless `1 ≤ neighbours ≤ n − 1`.
     public static func search(
@@ -86,36 +87,64 @@ public enum NearestNeighbours {
                       excludingSelf: false, workers: workers, maximumBlockValues: maximumBlockValues)
     }
 
+    /// Tiles of `tileRows` query rows × `tileColumns` reference rows (1 MB of Float, so a
+    /// tile stays in cache between the GEMM that writes it and the scan that reads it).
+    private static let tileRows = 128, tileColumns = 2048
+
     private static func select(
         queries: Tensor, reference: Tensor, neighbours m: Int, excludingSelf: Bool, workers: Int,
         maximumBlockValues: Int
     ) -> NeighbourLists {
         let rows = queries.batchSize, columns = reference.batchSize, width = queries.itemSize
+        let blockRows = max(1, min(tileRows, maximumBlockValues / min(columns, tileColumns)))
+        let blockColumns = max(1, min(columns, tileColumns, maximumBlockValues / blockRows))
+        let referenceNorms = rowSquaredNorms(reference)
         var indices = [Int32](repeating: 0, count: rows * m)
         var distances = [Float](repeating: 0, count: rows * m)
-        let blocks = SquaredDistanceBlocks(queries: queries, reference: reference, maximumBlockValues: maximumBlockValues)
+        let blocks = (rows + blockRows - 1) / blockRows
+        let threads = max(1, min(workers, blocks))
         indices.withUnsafeMutableBufferPointer { indexOut in
             distances.withUnsafeMutableBufferPointer { distanceOut in
                 queries.storage.withUnsafeBufferPointer { q in
                     reference.storage.withUnsafeBufferPointer { r in
-                        // Each block writes only its own rows of the outputs.
-                        blocks.forEachBlock(workers: workers) { first, count, block in
-                            for local in 0..<count {
-                                let row = first + local
-                                let keptIndex = indexOut.baseAddress! + row * m
-                                let keptDistance = distanceOut.baseAddress! + row * m
-                                selectSmallest(
-                                    line: block.baseAddress! + local * columns, columns: columns,
-                                    skipping: excludingSelf ? row : -1, m: m,
-                                    keptIndex: keptIndex, keptDistance: keptDistance)
-                                // Replace the GEMM estimates by exact distances and re-sort.
-                                for slot in 0..<m {
-                                    keptDistance[slot] = Float(exactSquaredDistance(
-                                        q.baseAddress! + row * width,
-                                        r.baseAddress! + Int(keptIndex[slot]) * width, count: width
-                                    ).squareRoot())
+                        referenceNorms.withUnsafeBufferPointer { norms in
+                            // Each worker owns whole row blocks, so writes never overlap.
+                            runWorkers(threads) { worker in
+                                let tile = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * blockColumns)
+                                defer { tile.deallocate() }
+                                var filled = [Int](repeating: 0, count: blockRows)
+                                for block in stride(from: worker, to: blocks, by: threads) {
+                                    let first = block * blockRows, count = min(blockRows, rows - first)
+                                    for local in 0..<count { filled[local] = 0 }
+                                    for firstColumn in stride(from: 0, to: columns, by: blockColumns) {
+                                        let tileWidth = min(blockColumns, columns - firstColumn)
+                                        // tile = ‖b‖² − 2a·b: the query's own ‖a‖² does not change its ranking.
+                                        for local in 0..<count {
+                                            (tile + local * tileWidth).update(from: norms.baseAddress! + firstColumn, count: tileWidth)
+                                        }
+                                        gemm(transposeB: true, m: count, n: tileWidth, k: width, alpha: -2,
+                                             a: q.baseAddress! + first * width, b: r.baseAddress! + firstColumn * width,
+                                             beta: 1, c: tile)
+                                        for local in 0..<count {
+                                            let row = first + local
+                                            scanTile(tile + local * tileWidth, count: tileWidth, firstColumn: firstColumn,
+                                                     skipping: excludingSelf ? row : -1, m: m, filled: &filled[local],
+                                                     keptIndex: indexOut.baseAddress! + row * m,
+                                                     keptDistance: distanceOut.baseAddress! + row * m)
+                                        }
+                                    }
+                                    // Replace the ranking keys by exact distances and re-sort.
+                                    for row in first..<(first + count) {
+                                        let keptIndex = indexOut.baseAddress! + row * m
+                                        let keptDistance = distanceOut.baseAddress! + row * m
+                                        for slot in 0..<m {
+                                            keptDistance[slot] = Float(exactSquaredDistance(
+                                                q.baseAddress! + row * width, r.baseAddress! + Int(keptIndex[slot]) * width,
+                                                count: width).squareRoot())
+                                        }
+                                        sortPairs(keptDistance, keptIndex, m)
+                                    }
                                 }
-                                sortPairs(keptDistance, keptIndex, m)
                             }
                         }
                     }
@@ -125,19 +154,19 @@ public enum NearestNeighbours {
         return NeighbourLists(rowCount: rows, neighboursPerRow: m, indices: indices, distances: distances)
     }
 
-    /// Keeps the `m` smallest values of `line` (ties: lower index first) in ascending order,
-    /// by insertion into a sorted run: after warm-up almost every value is rejected by one
-    /// comparison with the current worst.
+    /// Offers one tile row of ranking keys to a row's kept list (the `m` smallest so far,
+    /// ascending, `filled` of them valid; ties keep the lower index), 128 keys at a time: a chunk
+    /// with no key below the current worst is rejected without a branch per key.
     @inline(__always)
-    private static func selectSmallest(
-        line: UnsafePointer<Float>, columns: Int, skipping: Int, m: Int,
+    private static func scanTile(
+        _ line: UnsafePointer<Float>, count: Int, firstColumn: Int, skipping: Int, m: Int, filled: inout Int,
         keptIndex: UnsafeMutablePointer<Int32>, keptDistance: UnsafeMutablePointer<Float>
     ) {
-        var filled = 0
-        var worst = Float.infinity
-        for column in 0..<columns where column != skipping {
+        @inline(__always) func offer(_ column: Int) {
+            let global = firstColumn + column
+            if global == skipping { return }
             let value = line[column]
-            if filled == m && !(value < worst) { continue }
+            if filled == m && !(value < keptDistance[m - 1]) { return }
             var slot = filled == m ? m - 1 : filled
             if filled < m { filled += 1 }
             while slot > 0 && keptDistance[slot - 1] > value {
@@ -146,8 +175,22 @@ public enum NearestNeighbours {
                 slot -= 1
             }
             keptDistance[slot] = value
-            keptIndex[slot] = Int32(column)
-            if filled == m { worst = keptDistance[m - 1] }
+            keptIndex[slot] = Int32(global)
+        }
+        var column = 0
+        while column < count {
+            let end = min(column + 128, count)
+            let worst = filled == m ? keptDistance[m - 1] : .infinity
+            // A branch-free count (which vectorises) decides whether the chunk needs a closer look.
+            var below: Int32 = 0
+            var key = line + column
+            let stop = line + end
+            while key < stop {
+                below &+= key.pointee < worst ? 1 : 0
+                key += 1
+            }
+            if below > 0 { for index in column..<end { offer(index) } }
+            column = end
         }
     }
 

@@ -57,9 +57,9 @@ public struct SquaredDistanceBlocks {
     /// `distances[r * referenceCount + j]` is the squared distance from query `firstRow + r`
     /// to reference row `j`.
     ///
-    /// With `workers > 1` blocks run on that many threads, each with its own buffer; OpenBLAS
-    /// is set to one thread meanwhile (restored after), and `body` must only write state that
-    /// belongs to its own rows.
+    /// With `workers > 1` blocks run on that many threads, each with its own buffer, and `body`
+    /// must only write state that belongs to its own rows. OpenBLAS is held to one thread
+    /// meanwhile (restored after).
     public func forEachBlock(
         workers: Int = 1,
         _ body: (_ firstRow: Int, _ rowCount: Int, _ distances: UnsafeBufferPointer<Float>) -> Void
@@ -67,21 +67,9 @@ public struct SquaredDistanceBlocks {
         let blocks = blockCount
         guard blocks > 0, reference.batchSize > 0 else { return }
         let threads = max(1, min(workers, blocks))
-        if threads == 1 {
+        runWorkers(threads) { worker in
             var buffer = [Float](repeating: 0, count: blockRows * reference.batchSize)
-            for block in 0..<blocks { run(block: block, buffer: &buffer, body) }
-            return
-        }
-        let savedBLASThreads = BLASThreads.count
-        BLASThreads.set(1)
-        defer { BLASThreads.set(savedBLASThreads) }
-        withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: threads) { worker in
-                var buffer = [Float](repeating: 0, count: blockRows * reference.batchSize)
-                for block in stride(from: worker, to: blocks, by: threads) {
-                    run(block: block, buffer: &buffer, body)
-                }
-            }
+            for block in stride(from: worker, to: blocks, by: threads) { run(block: block, buffer: &buffer, body) }
         }
     }
 
@@ -116,16 +104,42 @@ public struct SquaredDistanceBlocks {
     }
 }
 
-/// Exact squared Euclidean distance between row `i` of `a` and row `j` of `b`, accumulated in
-/// Double (for re-checking the few distances a caller keeps).
-@inline(__always)
-public func exactSquaredDistance(
-    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int
-) -> Double {
-    var sum: Double = 0
-    for index in 0..<count {
+/// Squared Euclidean distance between `count` values at `a` and at `b`, with each value
+/// widened to Double before subtracting and the sum accumulated in Double (for re-checking the
+/// few distances a caller keeps, and for metrics that must match float64 references).
+@inlinable
+public func exactSquaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Double {
+    // Two independent vector accumulators: a single scalar sum is bound by add latency.
+    var low = SIMD4<Double>(), high = SIMD4<Double>()
+    let rawA = UnsafeRawPointer(a), rawB = UnsafeRawPointer(b)
+    var index = 0
+    while index + 8 <= count {
+        let x = rawA.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+        let y = rawB.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+        let differenceLow = SIMD4<Double>(x.lowHalf) - SIMD4<Double>(y.lowHalf)
+        let differenceHigh = SIMD4<Double>(x.highHalf) - SIMD4<Double>(y.highHalf)
+        low += differenceLow * differenceLow
+        high += differenceHigh * differenceHigh
+        index += 8
+    }
+    var sum = (low + high).sum()
+    while index < count {
         let difference = Double(a[index]) - Double(b[index])
         sum += difference * difference
+        index += 1
     }
     return sum
+}
+
+/// Runs `body(worker)` for `workers` workers on as many threads, with OpenBLAS held to one
+/// thread meanwhile (restored after): the callers' GEMMs are small tiles, for which BLAS's
+/// own threads only add hand-over cost.
+func runWorkers(_ workers: Int, _ body: (Int) -> Void) {
+    let savedBLASThreads = BLASThreads.count
+    BLASThreads.set(1)
+    defer { BLASThreads.set(savedBLASThreads) }
+    if workers <= 1 { body(0); return }
+    withoutActuallyEscaping(body) { body in
+        DispatchQueue.concurrentPerform(iterations: workers) { body($0) }
+    }
 }
