@@ -41,7 +41,7 @@ let package = Package(
         ], swiftSettings: optimised),
 
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"], swiftSettings: optimised),
-        .testTarget(name: "RDCMethodTests", dependencies: ["RDCMethod"], swiftSettings: optimised),
+        .testTarget(name: "RDCMethodTests", dependencies: ["RDCMethod"], exclude: ["Fixtures"], swiftSettings: optimised),
         .testTarget(name: "RDCRenderTests", dependencies: ["RDCRender", "CPNG"]),
         .testTarget(name: "RDCSessionTests", dependencies: ["RDCSession"]),
         .testTarget(name: "JupyterKernelTests", dependencies: ["JupyterKernel"]),
