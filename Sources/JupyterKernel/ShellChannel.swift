@@ -71,13 +71,15 @@ final class ShellChannel {
     }
 
     private func handle(_ request: JupyterMessage) {
-        var abortQueuedExecutes = false
+        var queuedToAbort: [JupyterMessage] = []
         var shutdownRestart: Bool?
         messenger.whileBusy(with: request) {
             let content = request.content
             switch request.messageType {
             case "execute_request":
-                abortQueuedExecutes = execute(request)
+                // Taken before this request's idle: a client that waits for idle before sending
+                // its next cell must not find that cell aborted.
+                if execute(request) { queuedToAbort = takeQueuedExecuteRequests() }
             case "kernel_info_request":
                 reply("kernel_info_reply", kernelInfoContent, to: request)
             case "is_complete_request":
@@ -112,7 +114,11 @@ final class ShellChannel {
             }
         }
         if let shutdownRestart { signals.requestShutdown(restart: shutdownRestart) }
-        if abortQueuedExecutes { abortQueuedExecuteRequests() }
+        for queued in queuedToAbort {
+            messenger.whileBusy(with: queued) {
+                reply("execute_reply", ["status": "aborted"], to: queued, metadata: ["status": "aborted"])
+            }
+        }
     }
 
     /// Runs one cell; returns true when it failed and asked for queued cells to be aborted.
@@ -157,22 +163,18 @@ final class ShellChannel {
         }
     }
 
-    /// After a failed cell with stop_on_error, answers every execute request already waiting
-    /// with `aborted`; other requests found on the way are kept, in order, to be handled next.
-    private func abortQueuedExecuteRequests() {
+    /// After a failed cell with stop_on_error, takes every execute request already waiting (to
+    /// be answered `aborted`); other requests found on the way are kept, in order, to be handled next.
+    private func takeQueuedExecuteRequests() -> [JupyterMessage] {
+        var queued: [JupyterMessage] = []
         while let frames = try? shell.receive(wait: false) {
             guard let request = try? messenger.codec.decode(frames) else {
                 log("shell: dropped a message with a bad signature or format")
                 continue
             }
-            guard request.messageType == "execute_request" else {
-                deferred.append(request)
-                continue
-            }
-            messenger.whileBusy(with: request) {
-                reply("execute_reply", ["status": "aborted"], to: request, metadata: ["status": "aborted"])
-            }
+            if request.messageType == "execute_request" { queued.append(request) } else { deferred.append(request) }
         }
+        return queued
     }
 
     /// Sends input_request on stdin to the shell request's client and waits for its input_reply.
