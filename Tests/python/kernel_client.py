@@ -99,9 +99,18 @@ def run_cell(client: BlockingKernelClient, code: str, timeout: float = 60, **opt
 
 def shell_reply(client: BlockingKernelClient, msg_id: str, timeout: float) -> dict:
     """The shell reply to ``msg_id``, skipping replies to other requests."""
+    return channel_reply(client.get_shell_msg, msg_id, timeout)
+
+
+def control_reply(client: BlockingKernelClient, msg_id: str, timeout: float) -> dict:
+    """The control reply to ``msg_id``, skipping replies to other requests."""
+    return channel_reply(client.get_control_msg, msg_id, timeout)
+
+
+def channel_reply(receive: Callable[..., dict], msg_id: str, timeout: float) -> dict:
     deadline = time.monotonic() + timeout
     while True:
-        reply = client.get_shell_msg(timeout=max(0.01, deadline - time.monotonic()))
+        reply = receive(timeout=max(0.01, deadline - time.monotonic()))
         if reply["parent_header"].get("msg_id") == msg_id:
             return reply
 

@@ -13,7 +13,7 @@ import pytest
 from jupyter_client.session import Session
 
 from kernel_client import (
-    finish_cell, is_progress_display, read_until, run_cell, running_kernel, shell_reply, start_cell,
+    control_reply, finish_cell, is_progress_display, read_until, run_cell, running_kernel, shell_reply, start_cell,
     status_figure,
 )
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("rdc_kernelspec")
 
 # Long enough that it is still running when the test acts on it; the tests stop it early.
 LONG_TRAINING = "pretrain epochs=200"
-TRAINING_DATA = "data synthetic n=3000 size=28\nmodel conv"
+TRAINING_DATA = "data synthetic n=800 size=16\nmodel conv"
 
 
 def first_progress(message: dict) -> bool:
@@ -32,11 +32,7 @@ def send_control(client, msg_type: str, content: dict | None = None) -> dict:
     """Sends a request on the control channel and returns its reply."""
     request = client.session.msg(msg_type, content or {})
     client.control_channel.send(request)
-    deadline = time.monotonic() + 5
-    while True:
-        reply = client.get_control_msg(timeout=max(0.01, deadline - time.monotonic()))
-        if reply["parent_header"].get("msg_id") == request["header"]["msg_id"]:
-            return reply
+    return control_reply(client, request["header"]["msg_id"], timeout=5)
 
 
 def test_interrupt_stops_training_keeps_the_model_and_training_continues():
@@ -169,8 +165,8 @@ def test_shutdown_request_exits_the_process_promptly():
     with running_kernel() as (manager, client):
         process = kernel_process(manager)
         assert run_cell(client, "data synthetic n=200 size=16\nmodel conv").status == "ok"
-        msg_id = client.shutdown()
-        reply = shell_reply(client, msg_id, timeout=5)
+        msg_id = client.shutdown()  # sent on the control channel
+        reply = control_reply(client, msg_id, timeout=5)
         assert reply["content"] == {"status": "ok", "restart": False}
         took = wait_for_exit(process, timeout=5)
         assert process.returncode == 0
@@ -216,7 +212,6 @@ def test_training_progress_is_one_display_updated_in_place_ending_on_final_figur
         assert updates, "the progress display was never updated"
         assert all(m["msg_type"] == "update_display_data" for m in updates)
         assert {m["content"]["transient"]["display_id"] for m in updates} == {display_id}
-        # No other display shares the id; every update comes before the summary line.
         last = updates[-1]["content"]["data"]
         assert re.match(r"pretrain epoch 3/3 batch 16/16 .*done in \d", last["text/plain"]), last["text/plain"]
         assert 'value="100"' in last["text/html"]
