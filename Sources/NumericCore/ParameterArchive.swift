@@ -36,11 +36,7 @@ public enum ParameterArchive {
         writer.bytes.append(contentsOf: magic)
         writer.append(version)
         writer.append(UInt32(tensors.count))
-        for tensor in tensors {
-            writer.append(UInt32(tensor.rank))
-            for dimension in tensor.shape { writer.append(UInt32(dimension)) }
-            writer.append(tensor.storage)
-        }
+        for tensor in tensors { writer.append(tensor) }
         writer.append(CRC32.checksum(writer.bytes))
         return writer.bytes
     }
@@ -58,13 +54,7 @@ public enum ParameterArchive {
         guard fileVersion == version else { throw ParameterArchiveError.malformed("unsupported version \(fileVersion)") }
         let count = Int(try reader.uint32())
         var tensors: [Tensor] = []
-        for _ in 0..<count {
-            let rank = Int(try reader.uint32())
-            guard rank <= 8 else { throw ParameterArchiveError.malformed("rank \(rank) is implausible") }
-            var shape: [Int] = []
-            for _ in 0..<rank { shape.append(Int(try reader.uint32())) }
-            tensors.append(Tensor(shape: shape, storage: try reader.floats(shape.reduce(1, *))))
-        }
+        for _ in 0..<count { tensors.append(try reader.tensor()) }
         guard reader.offset == body.count else { throw ParameterArchiveError.malformed("\(body.count - reader.offset) trailing bytes") }
         return tensors
     }
@@ -99,6 +89,20 @@ public struct ByteWriter: Sendable {
     /// Appends an unsigned 64-bit integer.
     public mutating func append(_ value: UInt64) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// Appends a UTF-8 string prefixed by its byte count.
+    public mutating func append(_ text: String) {
+        let utf8 = Array(text.utf8)
+        append(UInt32(utf8.count))
+        bytes.append(contentsOf: utf8)
+    }
+
+    /// Appends a tensor: rank, dimensions, values.
+    public mutating func append(_ tensor: Tensor) {
+        append(UInt32(tensor.rank))
+        for dimension in tensor.shape { append(UInt32(dimension)) }
+        append(tensor.storage)
     }
 
     /// Appends Float32 values (this code runs on little-endian machines only).
@@ -136,6 +140,27 @@ public struct ByteReader: Sendable {
     /// Reads an unsigned 64-bit integer.
     public mutating func uint64() throws -> UInt64 {
         try take(8).reversed().reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    /// Reads a string written by `ByteWriter.append(_: String)`.
+    public mutating func string() throws -> String {
+        let count = Int(try uint32())
+        guard let text = String(validating: try take(count), as: UTF8.self) else {
+            throw ParameterArchiveError.malformed("invalid UTF-8 text at byte \(offset - count)")
+        }
+        return text
+    }
+
+    /// Reads a tensor written by `ByteWriter.append(_: Tensor)`.
+    public mutating func tensor() throws -> Tensor {
+        let rank = Int(try uint32())
+        guard rank <= 8 else { throw ParameterArchiveError.malformed("rank \(rank) is implausible") }
+        var shape: [Int] = []
+        for _ in 0..<rank { shape.append(Int(try uint32())) }
+        guard shape.reduce(1, *) * 4 <= bytes.count - offset else {
+            throw ParameterArchiveError.malformed("tensor of shape \(shape) is longer than the file")
+        }
+        return Tensor(shape: shape, storage: try floats(shape.reduce(1, *)))
     }
 
     /// Reads `count` Float32 values.

@@ -37,7 +37,7 @@ struct ZipArchive {
 
     /// The uncompressed bytes of `member`, CRC-checked.
     func contents(of member: Member) throws -> [UInt8] {
-        let reader = ByteReader(bytes: bytes, file: path)
+        let reader = ZipFieldReader(bytes: bytes, file: path)
         let at = member.localHeaderOffset
         guard try reader.u32(at) == 0x0403_4b50 else {
             throw DatasetError(file: path, problem: "member \(member.name): bad local header signature (corrupt zip)")
@@ -70,7 +70,7 @@ struct ZipArchive {
     }
 
     private static func centralDirectory(_ bytes: [UInt8], path: String) throws -> [Member] {
-        let reader = ByteReader(bytes: bytes, file: path)
+        let reader = ZipFieldReader(bytes: bytes, file: path)
         guard bytes.count >= 22 else { throw DatasetError(file: path, problem: "too short to be a zip archive (\(bytes.count) bytes)") }
         var end = -1
         for candidate in stride(from: bytes.count - 22, through: max(0, bytes.count - 22 - 65_535), by: -1)
@@ -128,8 +128,8 @@ struct ZipArchive {
     }
 }
 
-/// Bounds-checked little-endian reads from a byte array.
-struct ByteReader {
+/// Bounds-checked little-endian reads at arbitrary offsets of a zip file, with errors naming the file.
+struct ZipFieldReader {
     let bytes: [UInt8]
     let file: String
 

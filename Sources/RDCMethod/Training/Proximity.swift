@@ -10,6 +10,13 @@ public struct ProximityTargets: Equatable, Sendable {
     /// Mean number of mutual neighbours kept per point.
     public var meanKeptNeighbours: Double
 
+    /// Targets from their parts (checkpoints restore them this way).
+    public init(targetRow: [Int32], targets: Tensor, meanKeptNeighbours: Double) {
+        self.targetRow = targetRow
+        self.targets = targets
+        self.meanKeptNeighbours = meanKeptNeighbours
+    }
+
     /// Number of active anchors.
     public var activeCount: Int { targets.batchSize }
 

@@ -1,0 +1,268 @@
+// Layer: method (R-DC). May use NumericCore and Foundation's file I/O; never the session,
+// sockets or pictures.
+
+import Foundation
+
+/// A clustering read off an embedding: what produced it and each sample's cluster.
+public struct ClusteringRecord: Equatable, Sendable {
+    /// "kmeans", "gmm" or "dbscan".
+    public var method: String
+    /// Number of clusters found (DBSCAN: excluding noise).
+    public var clusterCount: Int
+    /// Cluster of each sample (DBSCAN noise is −1).
+    public var assignments: [Int]
+    /// "normalized" or "raw" embeddings.
+    public var space: String
+    /// k-means inertia, when the method has one.
+    public var inertia: Double?
+
+    /// A clustering record.
+    public init(method: String, clusterCount: Int, assignments: [Int], space: String, inertia: Double? = nil) {
+        self.method = method
+        self.clusterCount = clusterCount
+        self.assignments = assignments
+        self.space = space
+        self.inertia = inertia
+    }
+}
+
+/// What went wrong reading a checkpoint.
+public struct CheckpointError: Error, CustomStringConvertible, Equatable {
+    /// The file.
+    public let path: String
+    /// The problem, in words.
+    public let problem: String
+
+    public var description: String { "cannot load checkpoint \(path): \(problem)" }
+}
+
+/// Everything needed to continue training: networks, critic, optimiser moments, phase and
+/// epoch counters, generator state, loss history, Phase 2 targets and the latest clustering.
+///
+/// File format (little-endian), version 1:
+///
+///     bytes 0-7   magic "RDCCKPT1"
+///     u32         format version (1)
+///     blueprint   kind (string), input rank + dims (u32), latent size (u32)
+///     tensors     autoencoder parameters, critic parameters (u32 count, then each tensor)
+///     optimisers  pretrain autoencoder, pretrain critic, flag + refine pair: each Adam as
+///                 lr, β1, β2, ε (f32), step (u64), moment count, first and second moments
+///     counters    pretrain epochs, refine epochs (u32); generator state (4 × u64)
+///     history     count, then phase, epoch, seconds (f64 bits), loss count, (name, value)…
+///     optional    flag + Phase 1 embeddings tensor; flag + proximity (epoch, target rows as
+///                 f32 tensor, targets tensor, mean kept neighbours as f64 bits); flag + clustering
+///     u32         CRC-32 of every byte before it
+/// Tensors are written as rank, dimensions, Float32 values.
+public struct Checkpoint {
+    /// The eight bytes a checkpoint starts with.
+    public static let magic = Array("RDCCKPT1".utf8)
+    /// Format version written by this code.
+    public static let version: UInt32 = 1
+
+    /// The training state.
+    public var state: TrainingState
+    /// The latest clustering, if any.
+    public var clustering: ClusteringRecord?
+
+    /// A checkpoint of `state` and `clustering`.
+    public init(state: TrainingState, clustering: ClusteringRecord?) {
+        self.state = state
+        self.clustering = clustering
+    }
+
+    /// Writes the checkpoint to a temporary file beside `path`, then renames it into place.
+    public func write(to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        try Data(encoded()).write(to: temporary)
+        do {
+            if FileManager.default.fileExists(atPath: path) {
+                _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
+            } else {
+                try FileManager.default.moveItem(at: temporary, to: url)
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+    }
+
+    /// Reads and validates a checkpoint file.
+    public static func read(from path: String) throws -> Checkpoint {
+        let bytes: [UInt8]
+        do {
+            bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw CheckpointError(path: path, problem: "the file cannot be read (\(error.localizedDescription))")
+        }
+        do {
+            return try decode(bytes)
+        } catch let error as CheckpointError {
+            throw CheckpointError(path: path, problem: error.problem)
+        } catch let error as ParameterArchiveError {
+            throw CheckpointError(path: path, problem: "\(error)")
+        } catch let error as ModelError {
+            throw CheckpointError(path: path, problem: error.description)
+        }
+    }
+
+    /// The checkpoint's bytes.
+    public func encoded() -> [UInt8] {
+        var writer = ByteWriter()
+        writer.bytes.append(contentsOf: Self.magic)
+        writer.append(Self.version)
+        let blueprint = state.blueprint
+        writer.append(blueprint.kind.rawValue)
+        writer.append(UInt32(blueprint.inputShape.count))
+        for dimension in blueprint.inputShape { writer.append(UInt32(dimension)) }
+        writer.append(UInt32(blueprint.latentSize))
+        for tensors in [state.autoencoder.parameterValues, state.critic.network.parameterValues] {
+            writer.append(UInt32(tensors.count))
+            for tensor in tensors { writer.append(tensor) }
+        }
+        Self.append(state.pretrainOptimizers.autoencoder, to: &writer)
+        Self.append(state.pretrainOptimizers.critic, to: &writer)
+        writer.append(UInt32(state.refineOptimizers == nil ? 0 : 1))
+        if let refine = state.refineOptimizers {
+            Self.append(refine.autoencoder, to: &writer)
+            Self.append(refine.critic, to: &writer)
+        }
+        writer.append(UInt32(state.pretrainEpochs))
+        writer.append(UInt32(state.refineEpochs))
+        let generator = state.generator.state
+        for word in [generator.0, generator.1, generator.2, generator.3] { writer.append(word) }
+        writer.append(UInt32(state.history.count))
+        for record in state.history {
+            writer.append(record.phase.rawValue)
+            writer.append(UInt32(record.epoch))
+            writer.append(record.seconds.bitPattern)
+            writer.append(UInt32(record.losses.count))
+            for loss in record.losses {
+                writer.append(loss.name)
+                writer.append(loss.value.bitPattern)
+            }
+        }
+        writer.append(UInt32(state.phase1Embeddings == nil ? 0 : 1))
+        if let embeddings = state.phase1Embeddings { writer.append(embeddings) }
+        writer.append(UInt32(state.proximity == nil ? 0 : 1))
+        if let proximity = state.proximity {
+            writer.append(UInt32(proximity.computedAtEpoch))
+            writer.append(Tensor(shape: [proximity.targets.targetRow.count], storage: proximity.targets.targetRow.map(Float.init)))
+            writer.append(proximity.targets.targets)
+            writer.append(proximity.targets.meanKeptNeighbours.bitPattern)
+        }
+        writer.append(UInt32(clustering == nil ? 0 : 1))
+        if let clustering {
+            writer.append(clustering.method)
+            writer.append(UInt32(clustering.clusterCount))
+            writer.append(clustering.space)
+            writer.append(UInt32(clustering.inertia == nil ? 0 : 1))
+            writer.append((clustering.inertia ?? 0).bitPattern)
+            writer.append(UInt32(clustering.assignments.count))
+            for cluster in clustering.assignments { writer.append(UInt32(bitPattern: Int32(cluster))) }
+        }
+        writer.append(CRC32.checksum(writer.bytes))
+        return writer.bytes
+    }
+
+    /// Decodes checkpoint bytes, validating magic, version, checksum and shapes.
+    public static func decode(_ bytes: [UInt8]) throws -> Checkpoint {
+        func fail(_ problem: String) -> CheckpointError { CheckpointError(path: "", problem: problem) }
+        guard bytes.count > magic.count + 8, Array(bytes[0..<magic.count]) == magic else {
+            throw fail("not an R-DC checkpoint (bad magic)")
+        }
+        var tail = ByteReader(bytes: bytes, offset: bytes.count - 4)
+        guard CRC32.checksum(bytes[0..<(bytes.count - 4)]) == (try tail.uint32()) else {
+            throw fail("checksum mismatch: the file is damaged or truncated")
+        }
+        var reader = ByteReader(bytes: Array(bytes[0..<(bytes.count - 4)]), offset: magic.count)
+        let fileVersion = try reader.uint32()
+        guard fileVersion == version else { throw fail("format version \(fileVersion) is not supported (expected \(version))") }
+        guard let kind = ModelKind(rawValue: try reader.string()) else { throw fail("unknown model kind") }
+        let rank = Int(try reader.uint32())
+        guard rank <= 8 else { throw fail("implausible input rank \(rank)") }
+        var inputShape: [Int] = []
+        for _ in 0..<rank { inputShape.append(Int(try reader.uint32())) }
+        let blueprint = try ModelBlueprint(kind: kind, inputShape: inputShape, latentSize: Int(try reader.uint32()))
+        var generator = SeededGenerator(seed: 0)
+        var autoencoder = blueprint.makeAutoencoder(generator: &generator)
+        var critic = blueprint.makeCritic(generator: &generator)
+        try autoencoder.loadParameterValues(try tensors(&reader))
+        try critic.network.loadParameterValues(try tensors(&reader))
+        let pretrain = (try adam(&reader), try adam(&reader))
+        let refine = try reader.uint32() == 1 ? (try adam(&reader), try adam(&reader)) : nil
+        let pretrainEpochs = Int(try reader.uint32()), refineEpochs = Int(try reader.uint32())
+        let generatorState = (try reader.uint64(), try reader.uint64(), try reader.uint64(), try reader.uint64())
+        var history: [EpochRecord] = []
+        for _ in 0..<(try reader.uint32()) {
+            guard let phase = TrainingPhase(rawValue: try reader.string()) else { throw fail("unknown phase in the loss history") }
+            let epoch = Int(try reader.uint32())
+            let seconds = Double(bitPattern: try reader.uint64())
+            var losses: [NamedLoss] = []
+            for _ in 0..<(try reader.uint32()) {
+                losses.append(NamedLoss(try reader.string(), Float(bitPattern: try reader.uint32())))
+            }
+            history.append(EpochRecord(phase: phase, epoch: epoch, losses: losses, seconds: seconds))
+        }
+        let phase1Embeddings = try reader.uint32() == 1 ? try reader.tensor() : nil
+        var proximity: (targets: ProximityTargets, computedAtEpoch: Int)?
+        if try reader.uint32() == 1 {
+            let epoch = Int(try reader.uint32())
+            let rows = try reader.tensor().storage.map { Int32($0) }
+            let targets = try reader.tensor()
+            let meanKept = Double(bitPattern: try reader.uint64())
+            proximity = (ProximityTargets(targetRow: rows, targets: targets, meanKeptNeighbours: meanKept), epoch)
+        }
+        var clustering: ClusteringRecord?
+        if try reader.uint32() == 1 {
+            let method = try reader.string()
+            let count = Int(try reader.uint32())
+            let space = try reader.string()
+            let hasInertia = try reader.uint32() == 1
+            let inertia = Double(bitPattern: try reader.uint64())
+            var assignments: [Int] = []
+            for _ in 0..<(try reader.uint32()) { assignments.append(Int(Int32(bitPattern: try reader.uint32()))) }
+            clustering = ClusteringRecord(method: method, clusterCount: count, assignments: assignments, space: space,
+                                          inertia: hasInertia ? inertia : nil)
+        }
+        guard reader.offset == reader.bytes.count else { throw fail("\(reader.bytes.count - reader.offset) unexpected trailing bytes") }
+        let state = TrainingState(
+            blueprint: blueprint, autoencoder: autoencoder, critic: critic, pretrainOptimizers: pretrain,
+            refineOptimizers: refine, pretrainEpochs: pretrainEpochs, refineEpochs: refineEpochs,
+            generator: SeededGenerator(state: generatorState), history: history,
+            phase1Embeddings: phase1Embeddings, proximity: proximity)
+        return Checkpoint(state: state, clustering: clustering)
+    }
+
+    private static func tensors(_ reader: inout ByteReader) throws -> [Tensor] {
+        var result: [Tensor] = []
+        for _ in 0..<(try reader.uint32()) { result.append(try reader.tensor()) }
+        return result
+    }
+
+    private static func append(_ optimizer: Adam, to writer: inout ByteWriter) {
+        for value in [optimizer.learningRate, optimizer.beta1, optimizer.beta2, optimizer.epsilon] {
+            writer.append(value.bitPattern)
+        }
+        writer.append(UInt64(optimizer.step))
+        writer.append(UInt32(optimizer.firstMoments.count))
+        for (first, second) in zip(optimizer.firstMoments, optimizer.secondMoments) {
+            writer.append(UInt32(first.count))
+            writer.append(first)
+            writer.append(second)
+        }
+    }
+
+    private static func adam(_ reader: inout ByteReader) throws -> Adam {
+        let values = try (0..<4).map { _ in Float(bitPattern: try reader.uint32()) }
+        let optimizer = Adam(learningRate: values[0], beta1: values[1], beta2: values[2], epsilon: values[3])
+        optimizer.step = Int(try reader.uint64())
+        for _ in 0..<(try reader.uint32()) {
+            let count = Int(try reader.uint32())
+            optimizer.firstMoments.append(try reader.floats(count))
+            optimizer.secondMoments.append(try reader.floats(count))
+        }
+        return optimizer
+    }
+}
