@@ -136,9 +136,12 @@ public final class Session {
                                  message: "interrupted before `\(invocation.command.rawValue)` ran")
         }
         var working = state
-        let context = CommandContext(invocation: invocation, options: options, cancellation: cancellation, emit: emit)
         do {
-            try working.execute(context)
+            // The emitter is used only while the command runs (progress observers included).
+            try withoutActuallyEscaping(emit) { emit in
+                try working.execute(CommandContext(invocation: invocation, options: options,
+                                                   cancellation: cancellation, emit: emit))
+            }
             state = working
         } catch let interruption as CommandInterruption {
             state = working

@@ -144,11 +144,10 @@ struct CommandFailure: Error {
         self.keepsChanges = keepsChanges
     }
 
-    /// The message of an error from a lower layer (they all describe themselves).
+    /// The message of an error from a lower layer (their descriptions are written for users).
     static func describe(_ error: Error) -> String {
         if let failure = error as? CommandFailure { return failure.message }
-        if let described = error as? CustomStringConvertible { return described.description }
-        return error.localizedDescription
+        return String(describing: error)
     }
 }
 
