@@ -8,5 +8,5 @@ struct RDC: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rdc",
         abstract: "R-DC deep clustering: a Jupyter kernel, a REPL and a script runner over one training session.",
-        subcommands: [BenchCommand.self])
+        subcommands: [BenchCommand.self, ReplCommand.self, RunCommand.self])
 }

@@ -72,12 +72,12 @@ final class SessionTests: XCTestCase {
         succeed(session, "status").tables.first?.rows.first { $0[0] == item }?[1]
     }
 
-    /// A session with 200 synthetic 16×16 images, a dense model and one pretrain epoch.
+    /// A session with 200 synthetic 16×16 images, a conv model and one pretrain epoch.
     private func trainedSession() -> Session {
         let session = makeSession()
         _ = succeed(session, """
         data synthetic n=200 size=16 classes=4
-        model dense latent=4
+        model conv latent=4
         pretrain epochs=1 batch=64
         """)
         return session
@@ -130,13 +130,13 @@ final class SessionTests: XCTestCase {
 
     func testProgressIsThrottledWithEpochEndsAndAFinalEvent() {
         let session = makeSession()
-        _ = succeed(session, "data synthetic n=300 size=16\nmodel dense latent=4")
-        let events = succeed(session, "pretrain epochs=3 batch=32").progress
+        _ = succeed(session, "data synthetic n=120 size=16\nmodel dense latent=4")
+        let events = succeed(session, "pretrain epochs=3 batch=8").progress
         XCTAssertTrue(events.last?.isFinal ?? false)
         XCTAssertEqual(events.filter(\.isFinal).count, 1)
         // Epoch ends: one event per epoch at its last batch.
         XCTAssertEqual(Set(events.filter { $0.batch == $0.batches && !$0.isFinal }.map(\.epoch)), [1, 2, 3])
-        XCTAssertLessThan(events.count, 3 * 10 + 1)
+        XCTAssertLessThan(events.count, 3 * 15 + 1)
     }
 
     func testEveryShowKindDrawsAPNGOfItsRecordedSize() throws {
@@ -231,7 +231,7 @@ final class SessionTests: XCTestCase {
 
     func testInterruptFromAnotherThreadKeepsTheSessionUsable() {
         let session = makeSession()
-        _ = succeed(session, "data synthetic n=2000 size=16\nmodel dense latent=4")
+        _ = succeed(session, "data synthetic n=600 size=16\nmodel dense latent=4")
         var interruptSent = false
         let interrupted = run(session, "pretrain epochs=50 batch=32\necho after") { output in
             if case .progress(let event) = output, event.epoch >= 2, !interruptSent {
@@ -261,7 +261,7 @@ final class SessionTests: XCTestCase {
         let session = trainedSession()
         _ = succeed(session, "cluster restarts=1")
         let saved = status(session)
-        XCTAssertTrue(succeed(session, "save \"run one.ckpt\"").text.contains("saved dense model"))
+        XCTAssertTrue(succeed(session, "save \"run one.ckpt\"").text.contains("saved conv model"))
         _ = succeed(session, "pretrain epochs=1 batch=64\ncluster k=2 restarts=1")
         XCTAssertNotEqual(status(session), saved)
         let loaded = succeed(session, "load \"run one.ckpt\"")

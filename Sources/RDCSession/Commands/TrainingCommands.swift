@@ -122,7 +122,8 @@ final class ProgressReporter {
                 let event = makeEvent(epoch: report.epoch, epochs: report.epochs, batch: report.batch,
                                       batches: report.batches, losses: report.losses)
                 latest = event
-                if Date().timeIntervalSince(lastEmitted) >= Self.interval { send(event) }
+                // An epoch's last batch is reported by the epoch's end, just after.
+                if report.batch < report.batches, Date().timeIntervalSince(lastEmitted) >= Self.interval { send(event) }
             },
             epochFinished: { [self] record in
                 guard let current = latest else { return }
