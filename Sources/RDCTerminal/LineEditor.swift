@@ -53,8 +53,8 @@ public final class LineEditor {
             cc[Int(VMIN)] = 1
             cc[Int(VTIME)] = 0
         }
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw)
-        defer { tcsetattr(STDIN_FILENO, TCSAFLUSH, &original) }
+        tcsetattr(STDIN_FILENO, TCSANOW, &raw)
+        defer { tcsetattr(STDIN_FILENO, TCSANOW, &original) }
         let result = edit(prompt: prompt)
         if case .line(let line) = result, !line.trimmingCharacters(in: .whitespaces).isEmpty, history.last != line {
             history.append(line)
