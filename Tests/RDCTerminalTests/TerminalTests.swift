@@ -179,9 +179,10 @@ private final class PseudoTerminal {
     private let lock = NSLock()
 
     init() throws {
-        controllingEnd = posix_openpt(O_RDWR | O_NOCTTY)
-        guard controllingEnd >= 0, grantpt(controllingEnd) == 0, unlockpt(controllingEnd) == 0,
-              let name = ptsname(controllingEnd) else { throw XCTSkip("no pseudo-terminal available") }
+        controllingEnd = openPseudoTerminal(O_RDWR | O_NOCTTY)
+        var name = [CChar](repeating: 0, count: 128)
+        guard controllingEnd >= 0, grantPseudoTerminal(controllingEnd) == 0, unlockPseudoTerminal(controllingEnd) == 0,
+              pseudoTerminalName(controllingEnd, &name, name.count) == 0 else { throw XCTSkip("no pseudo-terminal available") }
         childEnd = open(name, O_RDWR | O_NOCTTY)
         guard childEnd >= 0 else { throw XCTSkip("cannot open \(String(cString: name))") }
         let descriptor = controllingEnd
@@ -226,3 +227,9 @@ private final class PseudoTerminal {
         throw XCTSkip("stopped: \(text) never appeared")
     }
 }
+
+// glibc declares these only for _XOPEN_SOURCE, which Swift's Glibc module does not define.
+@_silgen_name("posix_openpt") private func openPseudoTerminal(_ flags: Int32) -> Int32
+@_silgen_name("grantpt") private func grantPseudoTerminal(_ descriptor: Int32) -> Int32
+@_silgen_name("unlockpt") private func unlockPseudoTerminal(_ descriptor: Int32) -> Int32
+@_silgen_name("ptsname_r") private func pseudoTerminalName(_ descriptor: Int32, _ buffer: UnsafeMutablePointer<CChar>, _ length: Int) -> Int32
