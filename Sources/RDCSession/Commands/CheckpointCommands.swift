@@ -41,8 +41,7 @@ extension SessionState {
         forgetClusterings()
         if let record = checkpoint.clustering {
             if record.assignments.count == data.count {
-                let embedding = try self.embedding()
-                let points = record.space == "raw" ? embedding : ProximityTargets.normalisedRows(embedding)
+                let points = Self.points(of: try embedding(), in: record.space)
                 clustering = ClusteringSnapshot(record: record, points: points, madeAfter: trainingPosition)
             } else {
                 notes.append("the saved clustering covers \(record.assignments.count) images, the data \(data.count): not restored")

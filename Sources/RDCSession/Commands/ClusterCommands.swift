@@ -16,7 +16,7 @@ extension SessionState {
             throw CommandFailure("k=\(k) clusters need at least \(k) images; the data has \(data.count)")
         }
         let embedding = try self.embedding()
-        let points = space == "raw" ? embedding : ProximityTargets.normalisedRows(embedding)
+        let points = Self.points(of: embedding, in: space)
         let record: ClusteringRecord
         var details: String
         switch method {
@@ -45,6 +45,11 @@ extension SessionState {
         context.say("\(method): \(record.clusterCount) clusters of \(data.count) \(space) embeddings (\(trainingPosition)); \(details)")
         context.say("cluster sizes: " + Self.clusterSizes(record.assignments).map { "\($0.cluster == -1 ? "noise" : "c\($0.cluster)")=\($0.size)" }
             .joined(separator: " "))
+    }
+
+    /// The points a clustering in `space` works on: the raw embedding or its rows L2-normalised.
+    static func points(of embedding: Tensor, in space: String) -> Tensor {
+        space == "raw" ? embedding : ProximityTargets.normalisedRows(embedding)
     }
 
     /// Each cluster value with its size, in increasing value (noise, -1, first).

@@ -103,7 +103,7 @@ extension SessionState {
             let index = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })
             groups = labels.map { index[$0]! }
             names = values.map { Self.className($0, in: data) }
-            title = "embedding after \(trainingPosition) (PCA of normalised embeddings), coloured by label"
+            title = "embedding after \(trainingPosition) (PCA of normalized embeddings), coloured by label"
         } else {
             guard let snapshot = clustering else {
                 throw CommandFailure("no clustering yet; run `cluster` first, or use `show embedding color=label`")
@@ -151,7 +151,7 @@ extension SessionState {
         let matrix = table.labelValues.indices.map { row in columns.map { table.count(row: row, column: $0) } }
         return try Figures.confusion(matrix: matrix, rowLabels: table.labelValues.map { Self.className($0, in: data) },
                                      columnLabels: columns.map { table.clusterValues[$0] < 0 ? "noise" : "c\(table.clusterValues[$0])" },
-                                     title: "labels × \(snapshot.record.method) clusters (Hungarian order) after \(snapshot.madeAfter)")
+                                     title: "labels vs \(snapshot.record.method) clusters (Hungarian order) after \(snapshot.madeAfter)")
     }
 
     // MARK: Helpers
