@@ -110,7 +110,7 @@ public struct ConnectionInfo: Equatable, Sendable {
         ]
         if let kernelName { fields["kernel_name"] = kernelName }
         // Only strings and integers go in, so serialisation cannot fail.
-        return (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .prettyPrinted])) ?? Data()
+        return (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data()
     }
 }
 

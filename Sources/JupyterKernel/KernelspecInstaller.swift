@@ -59,7 +59,7 @@ public struct KernelSpec {
     public func jsonData() -> Data {
         let fields: JSONObject = ["argv": argv, "display_name": displayName, "language": language,
                                   "interrupt_mode": interruptMode, "metadata": metadata]
-        var data = (try? JSONSerialization.data(withJSONObject: fields, options: [.prettyPrinted, .sortedKeys])) ?? WireCodec.serialize(fields)
+        var data = (try? JSONSerialization.data(withJSONObject: fields, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? WireCodec.serialize(fields)
         data.append(Data("\n".utf8))
         return data
     }

@@ -26,21 +26,47 @@ public struct ConvolutionGeometry: Equatable, Sendable {
         return low..<max(low, high)
     }
 
+    /// Width of one phase plane: an image row split by column index modulo the stride.
+    private var phaseWidth: Int { (width + stride - 1) / stride }
+
+    /// Where kernel column `kx` reads: the phase plane `phase` and the shift from `ox` to the
+    /// phase-plane column, so input column ox·stride − padding + kx is phase[ox + shift].
+    @inline(__always)
+    private func phaseAndShift(kx: Int) -> (phase: Int, shift: Int) {
+        let offset = kx - padding
+        let phase = ((offset % stride) + stride) % stride
+        return (phase, (offset - phase) / stride)
+    }
+
     /// Copies every kernel-sized patch of a batch of images into a column matrix of shape
     /// [patchSize, batch·outHeight·outWidth] (row = channel and kernel offset, column =
     /// image and output position), so the convolution becomes one GEMM.
+    ///
+    /// The images are first split into `stride` phase planes (columns by index modulo the
+    /// stride) so that every kernel offset reads contiguous runs, and the column matrix is
+    /// written row by row, in memory order.
     func imageToColumns(_ images: UnsafePointer<Float>, batch: Int, into columns: UnsafeMutablePointer<Float>) {
         let outH = outHeight, outW = outWidth, positions = outH * outW
         let columnCount = batch * positions
-        let imageSize = channels * height * width
+        let planeSize = height * width, phaseW = phaseWidth, phaseSize = height * phaseW
+        let phasedPlaneSize = stride * phaseSize
         ParallelItems.forEachChunk(of: batch) { items in
+            let phases = UnsafeMutablePointer<Float>.allocate(capacity: items.count * channels * phasedPlaneSize)
+            defer { phases.deallocate() }
+            for (slot, item) in items.enumerated() {
+                for channel in 0..<channels {
+                    splitIntoPhases(images + (item * channels + channel) * planeSize,
+                                    phases + (slot * channels + channel) * phasedPlaneSize)
+                }
+            }
             for channel in 0..<channels {
                 for ky in 0..<kernel {
                     for kx in 0..<kernel {
                         let row = columns + ((channel * kernel + ky) * kernel + kx) * columnCount
                         let valid = validColumns(kx: kx, outWidth: outW)
-                        for item in items {
-                            let plane = images + item * imageSize + channel * height * width
+                        let (phase, shift) = phaseAndShift(kx: kx)
+                        for (slot, item) in items.enumerated() {
+                            let phasePlane = phases + (slot * channels + channel) * phasedPlaneSize + phase * phaseSize
                             let target = row + item * positions
                             for oy in 0..<outH {
                                 let y = oy * stride - padding + ky
@@ -49,9 +75,9 @@ public struct ConvolutionGeometry: Equatable, Sendable {
                                     line.update(repeating: 0, count: outW)
                                     continue
                                 }
-                                let source = plane + y * width - padding + kx
                                 if valid.lowerBound > 0 { line.update(repeating: 0, count: valid.lowerBound) }
-                                for ox in valid { line[ox] = source[ox * stride] }
+                                let source = phasePlane + y * phaseW + shift
+                                for ox in valid { line[ox] = source[ox] }
                                 if valid.upperBound < outW {
                                     (line + valid.upperBound).update(repeating: 0, count: outW - valid.upperBound)
                                 }
@@ -68,26 +94,71 @@ public struct ConvolutionGeometry: Equatable, Sendable {
     func columnsToImage(_ columns: UnsafePointer<Float>, batch: Int, into images: UnsafeMutablePointer<Float>) {
         let outH = outHeight, outW = outWidth, positions = outH * outW
         let columnCount = batch * positions
-        let imageSize = channels * height * width
+        let planeSize = height * width, phaseW = phaseWidth, phaseSize = height * phaseW
+        let phasedPlaneSize = stride * phaseSize
         ParallelItems.forEachChunk(of: batch) { items in
+            let phaseCount = items.count * channels * phasedPlaneSize
+            let phases = UnsafeMutablePointer<Float>.allocate(capacity: phaseCount)
+            defer { phases.deallocate() }
+            phases.update(repeating: 0, count: phaseCount)
             for channel in 0..<channels {
                 for ky in 0..<kernel {
                     for kx in 0..<kernel {
                         let row = columns + ((channel * kernel + ky) * kernel + kx) * columnCount
                         let valid = validColumns(kx: kx, outWidth: outW)
-                        for item in items {
-                            let plane = images + item * imageSize + channel * height * width
+                        guard !valid.isEmpty else { continue }
+                        let (phase, shift) = phaseAndShift(kx: kx)
+                        for (slot, item) in items.enumerated() {
+                            let phasePlane = phases + (slot * channels + channel) * phasedPlaneSize + phase * phaseSize
                             let source = row + item * positions
                             for oy in 0..<outH {
                                 let y = oy * stride - padding + ky
                                 guard y >= 0 && y < height else { continue }
-                                let target = plane + y * width - padding + kx
+                                let target = phasePlane + y * phaseW + shift
                                 let line = source + oy * outW
-                                for ox in valid { target[ox * stride] += line[ox] }
+                                for ox in valid { target[ox] += line[ox] }
                             }
                         }
                     }
                 }
+            }
+            for (slot, item) in items.enumerated() {
+                for channel in 0..<channels {
+                    addPhases(phases + (slot * channels + channel) * phasedPlaneSize,
+                              into: images + (item * channels + channel) * planeSize)
+                }
+            }
+        }
+    }
+
+    /// phase[r][y][j] = plane[y][j·stride + r].
+    @inline(__always)
+    private func splitIntoPhases(_ plane: UnsafePointer<Float>, _ phases: UnsafeMutablePointer<Float>) {
+        let phaseW = phaseWidth, phaseSize = height * phaseW
+        if stride == 1 {
+            phases.update(from: plane, count: height * width)
+            return
+        }
+        for phase in 0..<min(stride, width) {
+            let target = phases + phase * phaseSize
+            let count = (width - phase + stride - 1) / stride
+            for y in 0..<height {
+                let source = plane + y * width + phase, line = target + y * phaseW
+                for j in 0..<count { line[j] = source[j * stride] }
+            }
+        }
+    }
+
+    /// plane[y][j·stride + r] += phase[r][y][j].
+    @inline(__always)
+    private func addPhases(_ phases: UnsafePointer<Float>, into plane: UnsafeMutablePointer<Float>) {
+        let phaseW = phaseWidth, phaseSize = height * phaseW
+        for phase in 0..<min(stride, width) {
+            let source = phases + phase * phaseSize
+            let count = (width - phase + stride - 1) / stride
+            for y in 0..<height {
+                let target = plane + y * width + phase, line = source + y * phaseW
+                for j in 0..<count { target[j * stride] += line[j] }
             }
         }
     }

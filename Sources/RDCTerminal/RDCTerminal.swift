@@ -1,2 +1,2 @@
 // Layer: terminal front end (REPL, script runner). May use RDCSession; never ZeroMQ.
-import RDCSession
+@_exported import RDCSession

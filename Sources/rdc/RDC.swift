@@ -8,5 +8,6 @@ struct RDC: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rdc",
         abstract: "R-DC deep clustering: a Jupyter kernel, a REPL and a script runner over one training session.",
-        subcommands: [KernelCommand.self, InstallCommand.self, BenchCommand.self, QualityCommand.self])
+        subcommands: [KernelCommand.self, ReplCommand.self, RunCommand.self, InstallCommand.self,
+                      BenchCommand.self, QualityCommand.self])
 }

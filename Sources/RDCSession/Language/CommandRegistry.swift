@@ -71,6 +71,8 @@ public enum CommandRegistry {
                         OptionSpec("path", .directory, default: .value(.path("/usr/share/datasets/fashion-mnist")),
                                    help: "Folder holding the four IDX files (the Debian package's folder by default)."),
                         split(["train", "test", "all"]),
+                        OptionSpec("fallback", .oneOf(["none", "synthetic"]), default: .value(.word("none")),
+                                   help: "When the files are absent: fail (none) or load 28×28 synthetic shapes instead."),
                     ]),
                     dataset(.mnist, summary: "MNIST: 70,000 grey 28×28 handwritten digits, 10 classes.", options: [
                         OptionSpec("path", .directory, default: .required,
@@ -295,14 +297,14 @@ public enum CommandRegistry {
 
     private static let historyCommand = CommandSpec(
         .history,
-        summary: "List the commands run so far that changed the session.",
-        help: "Prints, in order, the commands that changed the session's state, with their figures (losses, scores), as a table.",
+        summary: "List every training epoch so far with its losses.",
+        help: "Prints, in order, every finished epoch of both phases with its mean losses and its time, as a table.",
         example: "history")
 
     private static let saveCommand = CommandSpec(
         .save,
-        summary: "Save the session (data source, model, optimiser state, clustering) to a file.",
-        help: "Writes a checkpoint that `load` restores: the model's weights, the optimisers' state, the clustering and the history. The data are referenced, not copied.",
+        summary: "Save the model, optimiser state, training history and clustering to a file.",
+        help: "Writes a checkpoint that `load` restores: the model's weights, the optimisers' state, the clustering and the history. The data are not saved: load the same data before `load`.",
         example: "save \"runs/fashion phase1.ckpt\"",
         positionals: [
             PositionalSpec("file", placeholder: "FILE", noun: "file name",
@@ -312,7 +314,7 @@ public enum CommandRegistry {
     private static let loadCommand = CommandSpec(
         .load,
         summary: "Restore a session saved with `save`.",
-        help: "Replaces the session's state with the checkpoint's, reloading its data set.",
+        help: "Replaces the session's model, training history and clustering with the checkpoint's. The data set is not in the checkpoint: load the data it was trained on first (its image shape must match the model's input).",
         example: "load runs/phase1.ckpt",
         positionals: [
             PositionalSpec("file", placeholder: "FILE", noun: "file name",

@@ -1,0 +1,110 @@
+// Layer: session (commands). May use RDCMethod; never sockets or terminals. `cluster`,
+// `evaluate` and `diagnose`: read clusters off the embeddings, score them, and measure twist and
+// drift against the references the session keeps.
+
+import Foundation
+
+extension SessionState {
+    mutating func cluster(_ context: CommandContext) throws {
+        let (data, _) = try requireModel()
+        let invocation = context.invocation
+        let method = invocation.word("method")!
+        let space = invocation.word("space")!
+        let restarts = invocation.integer("restarts")!
+        let k = invocation.integer("k") ?? data.classCount ?? 10
+        if method != "dbscan", k > data.count {
+            throw CommandFailure("k=\(k) clusters need at least \(k) images; the data has \(data.count)")
+        }
+        let embedding = try self.embedding()
+        let points = Self.points(of: embedding, in: space)
+        let record: ClusteringRecord
+        var details: String
+        switch method {
+        case "kmeans":
+            let result = try KMeans(clusterCount: k, restarts: restarts, seed: seed).fit(points)
+            record = ClusteringRecord(method: method, clusterCount: k, assignments: result.assignments, space: space,
+                                      inertia: result.inertia)
+            details = "best of \(restarts) runs, inertia \(formatFigure(result.inertia))"
+        case "gmm":
+            let result = try GaussianMixture(componentCount: k, restarts: restarts, seed: seed).fit(points)
+            record = ClusteringRecord(method: method, clusterCount: k, assignments: result.assignments, space: space,
+                                      inertia: nil)
+            details = "best of \(restarts) runs, log-likelihood \(formatFigure(result.logLikelihood))"
+                + (result.converged ? "" : " (not converged in \(result.iterations) iterations)")
+        default:
+            let eps = invocation.decimal("eps")!, minimum = invocation.integer("minpts")!
+            let result = try DBSCAN(eps: Float(eps), minPoints: minimum).fit(points)
+            record = ClusteringRecord(method: method, clusterCount: result.clusterCount, assignments: result.assignments,
+                                      space: space, inertia: nil)
+            details = "eps=\(formatFigure(eps)) minpts=\(minimum): \(result.noiseCount) noise points"
+            if result.clusterCount == 0 { details += "; no cluster found, try a larger eps or a smaller minpts" }
+        }
+        previousClustering = clustering
+        clustering = ClusteringSnapshot(record: record, points: points, madeAfter: trainingPosition)
+        lastScores = []
+        context.say("\(method): \(record.clusterCount) clusters of \(data.count) \(space) embeddings (\(trainingPosition)); \(details)")
+        context.say("cluster sizes: " + Self.clusterSizes(record.assignments).map { "\($0.cluster == -1 ? "noise" : "c\($0.cluster)")=\($0.size)" }
+            .joined(separator: " "))
+    }
+
+    /// The points a clustering in `space` works on: the raw embedding or its rows L2-normalised.
+    static func points(of embedding: Tensor, in space: String) -> Tensor {
+        space == "raw" ? embedding : ProximityTargets.normalisedRows(embedding)
+    }
+
+    /// Each cluster value with its size, in increasing value (noise, -1, first).
+    static func clusterSizes(_ assignments: [Int]) -> [(cluster: Int, size: Int)] {
+        var sizes: [Int: Int] = [:]
+        for cluster in assignments { sizes[cluster, default: 0] += 1 }
+        return sizes.keys.sorted().map { ($0, sizes[$0]!) }
+    }
+
+    mutating func evaluate(_ context: CommandContext) throws {
+        let data = try requireData()
+        let snapshot = try requireClustering()
+        let assignments = snapshot.record.assignments
+        let title = "\(snapshot.record.method), k=\(snapshot.record.clusterCount), \(snapshot.record.space) space, after \(snapshot.madeAfter)"
+        var scores: [(String, Double)]
+        if let labels = data.labels {
+            let result = try ClusteringMetrics.evaluate(labels: labels, clusters: assignments)
+            scores = [("ACC", result.accuracy), ("NMI", result.normalizedMutualInformation),
+                      ("ARI", result.adjustedRandIndex), ("F1-macro", result.f1Macro), ("F1-micro", result.f1Micro)]
+        } else {
+            let inertia = try snapshot.record.inertia ?? ClusteringMetrics.inertia(points: snapshot.points, assignments: assignments)
+            let silhouette = try ClusteringMetrics.silhouette(points: snapshot.points, assignments: assignments,
+                                                              sampleSize: 2000, seed: seed)
+            scores = [("inertia", inertia), ("silhouette", silhouette)]
+        }
+        lastScores = scores
+        context.emit(.table(Table(title: data.labels == nil ? "\(title) (no labels; silhouette on ≤ 2000 points)" : title,
+                                  header: ["metric", "value"], rows: scores.map { [$0.0, String(format: "%.4f", $0.1)] })))
+    }
+
+    mutating func diagnose(_ context: CommandContext) throws {
+        let (data, model) = try requireModel()
+        let neighbours = context.invocation.integer("M")!
+        guard neighbours < data.count else {
+            throw CommandFailure("M=\(neighbours) needs more than \(neighbours) images; the data has \(data.count)")
+        }
+        var rows: [[String]] = []
+        var notes: [String] = []
+        if let reference = model.phase1Embeddings {
+            let twist = try Diagnostics.twist(reference, try embedding(), neighbours: neighbours)
+            rows.append(["twist (M-NN overlap, end of Phase 1 → now)", String(format: "%.4f", twist),
+                         "1 = local geometry kept"])
+        } else {
+            notes.append("twist: no Phase 1 reference yet; it is kept when `refine` starts (run `refine`, then `diagnose`)")
+        }
+        if let current = clustering, let previous = previousClustering {
+            let drift = try Diagnostics.drift(previous.record.assignments, current.record.assignments)
+            rows.append(["drift (1 − ARI, previous → latest clustering)", String(format: "%.4f", drift),
+                         "0 = same partition (\(previous.madeAfter) → \(current.madeAfter))"])
+        } else {
+            notes.append("drift: needs two clusterings; run `cluster`, train more, then `cluster` again")
+        }
+        if !rows.isEmpty {
+            context.emit(.table(Table(title: "diagnostics (M=\(neighbours))", header: ["measure", "value", "reading"], rows: rows)))
+        }
+        for note in notes { context.say(note) }
+    }
+}

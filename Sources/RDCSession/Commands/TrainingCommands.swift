@@ -1,0 +1,180 @@
+// Layer: session (commands). May use RDCMethod; never sockets or terminals. `model`, `pretrain`
+// and `refine`: build the networks and run the method's trainers with throttled progress and
+// cancellation between batches.
+
+import Foundation
+
+extension SessionState {
+    mutating func buildModel(_ context: CommandContext) throws {
+        let data = try requireData()
+        let invocation = context.invocation
+        guard let kind = invocation.choice(ModelKind.self) else { preconditionFailure("the parser accepts only declared kinds") }
+        let latent = invocation.integer("latent")!
+        let blueprint = try ModelBlueprint(kind: kind, inputShape: data.layout.itemShape, latentSize: latent)
+        let built = TrainingState(blueprint: blueprint, seed: seed)
+        var autoencoder = built.autoencoder, critic = built.critic.network
+        var parameters = 0
+        autoencoder.visitParameters { parameters += $0.value.count }
+        var criticParameters = 0
+        critic.visitParameters { criticParameters += $0.value.count }
+        let replaced = model != nil
+        model = built
+        forgetClusterings()
+        modelChanged()
+        context.say("built a \(kind.rawValue) model for \(Self.shapeText(blueprint.inputShape)) inputs, latent size \(latent): "
+                    + "\(formatCount(parameters)) autoencoder and \(formatCount(criticParameters)) critic parameters (seed \(seed))"
+                    + (replaced ? "; the previous model and clustering are gone" : ""))
+    }
+
+    mutating func pretrain(_ context: CommandContext) throws {
+        let (data, _) = try requireModel()
+        let invocation = context.invocation
+        let epochs = invocation.integer("epochs")!
+        let settings = PretrainSettings(
+            batchSize: invocation.integer("batch")!, learningRate: Float(invocation.decimal("lr")!),
+            acai: ACAISettings(criticEnabled: invocation.toggle("critic")!, lambda: Float(invocation.decimal("lambda")!),
+                               gamma: Float(invocation.decimal("gamma")!)))
+        let firstEpoch = model!.pretrainEpochs + 1
+        let reporter = ProgressReporter(phase: "pretrain", emit: context.emit)
+        let outcome = Trainer.pretrain(&model!, samples: data.samples, epochs: epochs, settings: settings,
+                                       cancellation: context.cancellation, observer: reporter.observer)
+        modelChanged()
+        try finishTraining(outcome, phase: .pretrain, firstEpoch: firstEpoch, batchSize: settings.batchSize,
+                           sampleCount: data.count, reporter: reporter, context: context)
+    }
+
+    mutating func refine(_ context: CommandContext) throws {
+        let (data, _) = try requireModel()
+        let invocation = context.invocation
+        let neighbours = invocation.integer("M")!
+        guard neighbours < data.count else {
+            throw CommandFailure("M=\(neighbours) needs more than \(neighbours) images; the data has \(data.count)")
+        }
+        let epochs = invocation.integer("epochs") ?? (data.count >= 50_000 ? 5 : 20)
+        let settings = RefineSettings(
+            batchSize: invocation.integer("batch")!, learningRate: Float(invocation.decimal("lr")!), neighbours: neighbours,
+            beta: invocation.decimal("beta").map(Float.init), quantile: Float(invocation.decimal("q")!),
+            refreshEvery: invocation.integer("refresh")!, acai: ACAISettings(criticEnabled: invocation.toggle("critic")!))
+        if model!.pretrainEpochs == 0 {
+            context.warn("note: Phase 2 on an untrained model; run `pretrain` first for meaningful neighbours")
+        }
+        let blueprint = model!.blueprint
+        let beta = settings.effectiveBeta(inputSize: blueprint.inputSize, latentSize: blueprint.latentSize)
+        context.say("refine: M=\(neighbours) q=\(formatFigure(Double(settings.quantile))) beta=\(formatFigure(Double(beta))) "
+                    + "refresh=\(settings.refreshEvery), \(epochs) epochs")
+        let firstEpoch = model!.refineEpochs + 1
+        let reporter = ProgressReporter(phase: "refine", emit: context.emit)
+        let outcome: TrainingOutcome
+        do {
+            outcome = try Trainer.refine(&model!, samples: data.samples, epochs: epochs, settings: settings,
+                                         cancellation: context.cancellation, observer: reporter.observer)
+        } catch {
+            modelChanged()
+            throw CommandFailure("refine stopped: \(CommandFailure.describe(error))", keepsChanges: true)
+        }
+        modelChanged()
+        try finishTraining(outcome, phase: .refine, firstEpoch: firstEpoch, batchSize: settings.batchSize,
+                           sampleCount: data.count, reporter: reporter, context: context)
+    }
+
+    /// Emits the final progress and a summary line; throws the interruption when cancelled.
+    private func finishTraining(_ outcome: TrainingOutcome, phase: TrainingPhase, firstEpoch: Int, batchSize: Int,
+                                sampleCount: Int, reporter: ProgressReporter, context: CommandContext) throws {
+        reporter.finish()
+        let total = phase == .pretrain ? model!.pretrainEpochs : model!.refineEpochs
+        let finished = total - firstEpoch + 1
+        let losses = model!.history.last { $0.phase == phase && $0.epoch == total }
+            .map { " — last epoch " + $0.losses.map { "\($0.name)=\(formatFigure(Double($0.value)))" }.joined(separator: " ") } ?? ""
+        switch outcome {
+        case .finished:
+            let range = finished == 1 ? "epoch \(total)" : "epochs \(firstEpoch)–\(total)"
+            context.say("\(phase.rawValue): \(range) done in \(formatSeconds(reporter.elapsed))\(losses)")
+        case .cancelled(let epoch, let batches):
+            let message = "interrupted at \(phase.rawValue) epoch \(firstEpoch + epoch - 1), batch \(batches)/\((sampleCount + batchSize - 1) / batchSize); "
+                + "\(total) epochs complete; the model keeps every finished batch"
+            context.say(message)
+            throw CommandInterruption(message: message)
+        }
+    }
+}
+
+/// Turns the trainer's batch and epoch reports into progress events: at most one every 0.25 s,
+/// one at each epoch's end, and a final one.
+final class ProgressReporter {
+    private let phase: String
+    private let emit: (SessionOutput) -> Void
+    private let start = Date()
+    private var lastEmitted = Date.distantPast
+    private var latest: ProgressEvent?
+    private static let interval = 0.25
+
+    init(phase: String, emit: @escaping (SessionOutput) -> Void) {
+        self.phase = phase
+        self.emit = emit
+    }
+
+    /// Seconds since the run started.
+    var elapsed: Double { Date().timeIntervalSince(start) }
+
+    var observer: TrainingObserver {
+        TrainingObserver(
+            batchFinished: { [self] report in
+                let event = makeEvent(epoch: report.epoch, epochs: report.epochs, batch: report.batch,
+                                      batches: report.batches, losses: report.losses)
+                latest = event
+                // An epoch's last batch is reported by the epoch's end, just after.
+                if report.batch < report.batches, Date().timeIntervalSince(lastEmitted) >= Self.interval { send(event) }
+            },
+            epochFinished: { [self] record in
+                guard let current = latest else { return }
+                // The epoch's mean losses replace the last batch's.
+                let event = makeEvent(epoch: current.epoch, epochs: current.epochs, batch: current.batches,
+                                      batches: current.batches, losses: record.losses)
+                latest = event
+                send(event)
+            })
+    }
+
+    /// Emits the final event (the latest figures, marked final).
+    func finish() {
+        guard var event = latest else { return }
+        event.elapsedSeconds = elapsed
+        event.remainingSeconds = nil
+        event.isFinal = true
+        emit(.progress(event))
+    }
+
+    private func send(_ event: ProgressEvent) {
+        lastEmitted = Date()
+        emit(.progress(event))
+    }
+
+    private func makeEvent(epoch: Int, epochs: Int, batch: Int, batches: Int, losses: [NamedLoss]) -> ProgressEvent {
+        var event = ProgressEvent(phase: phase, epoch: epoch, epochs: epochs, batch: batch, batches: batches,
+                                  losses: losses.map { NamedValue($0.name, Double($0.value)) }, elapsedSeconds: elapsed)
+        let done = event.fractionDone
+        if done > 0 { event.remainingSeconds = event.elapsedSeconds * (1 - done) / done }
+        return event
+    }
+}
+
+/// "1,234,567".
+func formatCount(_ count: Int) -> String {
+    let digits = String(count)
+    var grouped = ""
+    for (index, digit) in digits.enumerated() {
+        if index > 0 && (digits.count - index) % 3 == 0 { grouped.append(",") }
+        grouped.append(digit)
+    }
+    return grouped
+}
+
+/// Four significant figures, e.g. "12.31", "0.04123", "1.2e-05".
+func formatFigure(_ value: Double) -> String {
+    String(format: "%.4g", value)
+}
+
+/// "3.2s", "1m05s".
+func formatSeconds(_ seconds: Double) -> String {
+    seconds < 60 ? String(format: "%.1fs", seconds) : formatDuration(seconds)
+}

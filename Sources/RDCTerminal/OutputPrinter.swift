@@ -1,0 +1,149 @@
+// Layer: terminal front end. May use RDCSession and Foundation files; never ZeroMQ. Shows a
+// session's outputs at a terminal or in a log: text and tables printed, pictures written to
+// the output folder with their paths printed, progress as a bar or as periodic lines.
+
+import Foundation
+import RDCSession
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where printed text goes: the process's standard streams by default, a closure in tests.
+public typealias TextSink = (String, StandardStream) -> Void
+
+/// Writes `text` to standard output or error at once (no buffering between the two).
+public func writeToStandardStream(_ text: String, _ stream: StandardStream) {
+    let descriptor = stream == .stdout ? STDOUT_FILENO : STDERR_FILENO
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        if written < 0 && errno == EINTR { continue }
+        if written <= 0 { return }
+        bytes = bytes.dropFirst(written)
+    }
+}
+
+/// Renders `SessionOutput`s for a terminal or a log file.
+public final class OutputPrinter {
+    private let outputDirectory: String
+    private let showsProgressBar: Bool
+    private let sink: TextSink
+    private var pictureCount = 0
+    private var barIsOpen = false
+    private var lastProgressLine = Date.distantPast
+    /// Seconds between plain progress lines when there is no terminal.
+    private static let plainProgressInterval = 10.0
+
+    /// The last line of text printed, so a front end can avoid repeating a message.
+    public private(set) var lastTextLine = ""
+
+    /// A printer writing pictures under `outputDirectory` (created when the first one comes);
+    /// `showsProgressBar` draws progress as one `\r`-updated line (for terminals).
+    public init(outputDirectory: String, showsProgressBar: Bool = isatty(STDOUT_FILENO) == 1,
+                sink: @escaping TextSink = writeToStandardStream) {
+        self.outputDirectory = outputDirectory
+        self.showsProgressBar = showsProgressBar
+        self.sink = sink
+    }
+
+    /// Shows one output.
+    public func show(_ output: SessionOutput) {
+        switch output {
+        case .text(let text, let stream):
+            print(text, stream)
+        case .table(let table):
+            print(table.plainText + "\n", .stdout)
+        case .page(let text):
+            print(text.hasSuffix("\n") ? text : text + "\n", .stdout)
+        case .image(let image):
+            savePicture(image)
+        case .progress(let event):
+            showProgress(event)
+        case .clearOutput:
+            break  // A terminal keeps what it has printed.
+        }
+    }
+
+    /// Prints text on a stream, closing an open progress bar first.
+    public func print(_ text: String, _ stream: StandardStream) {
+        closeBar()
+        sink(text, stream)
+        if let last = text.split(separator: "\n", omittingEmptySubsequences: true).last { lastTextLine = String(last) }
+    }
+
+    /// Ends an open progress bar with a newline, so the next text starts on its own line.
+    public func closeBar() {
+        if barIsOpen {
+            sink("\n", .stdout)
+            barIsOpen = false
+        }
+    }
+
+    private func savePicture(_ image: RenderedImage) {
+        pictureCount += 1
+        let name = String(format: "%03d-", pictureCount) + Self.slug(image.title) + ".png"
+        let path = (outputDirectory as NSString).appendingPathComponent(name)
+        do {
+            try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+            try image.write(to: path)
+            print("picture: \(path)  (\(image.title), \(image.logicalWidth)×\(image.logicalHeight))\n", .stdout)
+        } catch {
+            print("cannot write picture \(path): \(error)\n", .stderr)
+        }
+    }
+
+    private func showProgress(_ event: ProgressEvent) {
+        if showsProgressBar {
+            sink("\r" + Self.bar(event, width: Self.terminalColumns()) + "\u{1B}[K", .stdout)
+            barIsOpen = true
+            if event.isFinal { closeBar() }
+            return
+        }
+        // Without a terminal: each epoch's end, and a line every 10 s within long epochs; the
+        // final event repeats the last epoch's figures, which the command's summary line follows.
+        let epochEnded = event.batch == event.batches
+        let now = Date()
+        guard !event.isFinal, epochEnded || now.timeIntervalSince(lastProgressLine) >= Self.plainProgressInterval else { return }
+        lastProgressLine = now
+        sink(event.plainText + "\n", .stdout)
+    }
+
+    /// "pretrain 3/10 [#######.............] 120/274 recon=12.31 acai=0.04  1m12s left", cut to `width`.
+    static func bar(_ event: ProgressEvent, width: Int) -> String {
+        let cells = 20
+        let filled = Int((event.fractionDone * Double(cells)).rounded(.down))
+        var line = "\(event.phase) epoch \(event.epoch)/\(event.epochs) ["
+            + String(repeating: "#", count: filled) + String(repeating: ".", count: cells - filled)
+            + "] batch \(event.batch)/\(event.batches)"
+        for loss in event.losses { line += " \(loss.name)=" + String(format: "%.4g", loss.value) }
+        if event.isFinal {
+            line += "  done in " + String(format: "%.1fs", event.elapsedSeconds)
+        } else if let remaining = event.remainingSeconds {
+            line += "  " + (remaining < 60 ? "\(Int(remaining.rounded()))s" : "\(Int(remaining) / 60)m\(String(format: "%02d", Int(remaining) % 60))s") + " left"
+        }
+        return String(line.prefix(max(20, width - 1)))
+    }
+
+    /// "reconstructions-after-pretrain-3-epochs", at most 60 characters.
+    static func slug(_ title: String) -> String {
+        var slug = ""
+        for character in title.lowercased() {
+            if character.isASCII && (character.isLetter || character.isNumber) {
+                slug.append(character)
+            } else if !slug.isEmpty && slug.last != "-" {
+                slug.append("-")
+            }
+        }
+        while slug.last == "-" { slug.removeLast() }
+        let cut = String(slug.prefix(60))
+        return cut.isEmpty ? "picture" : cut
+    }
+
+    private static func terminalColumns() -> Int {
+        var size = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 100 }
+        return Int(size.ws_col)
+    }
+}
