@@ -75,6 +75,11 @@ def test_kernel_manager_interrupt_stops_training():
         training = start_cell(client, LONG_TRAINING)
         read_until(client, training, first_progress, timeout=60)
         manager.interrupt_kernel()
+        # The manager sends interrupt_request on its own control socket; the reply comes back there.
+        assert manager._control_socket.poll(5000), "no interrupt_reply on the manager's control socket"
+        _, reply = manager.session.recv(manager._control_socket)
+        assert reply["header"]["msg_type"] == "interrupt_reply"
+        assert reply["content"]["status"] == "ok"
         finish_cell(client, training, timeout=30)
         assert training.status == "error"
         assert training.reply["content"]["ename"] == "Interrupted"
