@@ -6,7 +6,7 @@
 //   RDCSession  (command language, session state, outputs)
 //   RDCMethod   (models, trainers, clustering, metrics, data)   RDCRender (PNG pictures)
 //   NumericCore (tensors, layers, losses, optimisers, kNN, k-means on BLAS)
-//   CBLAS, CZMQ, CPNG, CZlib (thin system-library targets)
+//   CBLAS, CZMQ, CPNG, CZlib (thin system-library targets); SignalPipe (SIGINT for both front ends)
 import PackageDescription
 
 /// Numeric loops are 10-100x slower unoptimised, so our own modules are always built with -O,
@@ -33,8 +33,9 @@ let package = Package(
         .target(name: "RDCMethod", dependencies: ["NumericCore", "CZlib"], swiftSettings: optimised),
         .target(name: "RDCRender", dependencies: ["CPNG"], swiftSettings: optimised),
         .target(name: "RDCSession", dependencies: ["RDCMethod", "RDCRender"], swiftSettings: optimised),
-        .target(name: "JupyterKernel", dependencies: ["CZMQ", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "RDCTerminal", dependencies: ["RDCSession"]),
+        .target(name: "SignalPipe"),
+        .target(name: "JupyterKernel", dependencies: ["CZMQ", "SignalPipe", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "RDCTerminal", dependencies: ["RDCSession", "SignalPipe"]),
         .executableTarget(name: "rdc", dependencies: [
             "JupyterKernel", "RDCTerminal", "RDCSession",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

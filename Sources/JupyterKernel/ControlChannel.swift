@@ -1,5 +1,6 @@
 // Layer: Jupyter front end. May use CZMQ (through ZMQSocket) and Foundation; knows nothing of R-DC.
 import Foundation
+import SignalPipe
 
 /// The control thread's loop: answers interrupt, shutdown and kernel_info while a cell runs,
 /// and turns SIGINT (seen through `InterruptSignalPipe`) into an interpreter interrupt.

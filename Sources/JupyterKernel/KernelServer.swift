@@ -3,6 +3,7 @@
 // language; everything language-specific goes through `KernelInterpreter`.
 import CZMQ
 import Foundation
+import SignalPipe
 
 /// Why the server could not start.
 public enum KernelServerError: Error, CustomStringConvertible {

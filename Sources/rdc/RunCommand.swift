@@ -13,19 +13,12 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "The script to run.")
     var script: String
 
-    @Option(name: .customLong("out"), help: "Folder the pictures are written to.")
-    var outputDirectory = "rdc-out"
-
-    @Option(help: "The session's initial random seed.")
-    var seed: UInt64 = 0
-
-    @Option(help: "OpenBLAS threads (default: the library's setting).")
-    var threads: Int?
+    @OptionGroup var terminal: TerminalSessionOptions
 
     func run() throws {
         NumericRuntime.keepFreedMemoryMapped()
-        let options = SessionOptions(seed: seed, threads: threads)
-        let status = ScriptRunner.run(path: script, options: options, printer: OutputPrinter(outputDirectory: outputDirectory))
+        let status = ScriptRunner.run(path: script, options: terminal.sessionOptions,
+                                        printer: OutputPrinter(outputDirectory: terminal.outputDirectory))
         if status != 0 { throw ExitCode(status) }
     }
 }
