@@ -52,6 +52,7 @@ struct QualityCommand: ParsableCommand {
         let k = Set(labels).count
         print("rdc quality: \(dataset.name), \(dataset.count) samples, \(dataset.layout), k=\(k), model \(kind.rawValue), "
               + "\(pretrain)+\(refine) epochs, \(BLASThreads.count) threads")
+        fflush(stdout)
         if rawRestarts > 0 {
             let start = Date()
             let raw = try KMeans(clusterCount: k, restarts: rawRestarts, seed: 0).fit(dataset.flattened)
