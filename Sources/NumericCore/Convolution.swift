@@ -240,11 +240,6 @@ public struct Conv2D: Layer {
         bias = Parameter(Tensor(shape: [outChannels]))
     }
 
-    /// Output height and width for an input of `height`×`width`.
-    public func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {
-        ((height + 2 * padding - kernel) / stride + 1, (width + 2 * padding - kernel) / stride + 1)
-    }
-
     public mutating func forward(_ input: Tensor) -> Tensor {
         precondition(input.rank == 4 && input.shape[1] == inChannels,
                      "Conv2D expects [n, \(inChannels), h, w], got \(input.shape)")
@@ -343,7 +338,7 @@ public struct ConvTranspose2D: Layer {
     public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 outputPadding: Int = 0, initializer: Initializer = .glorotUniform,
                 generator: inout SeededGenerator) {
-        precondition(outputPadding < max(stride, 1) || outputPadding == 0, "output padding must be below the stride")
+        precondition(stride >= 1 && outputPadding < stride, "output padding must be below the stride")
         self.stride = stride
         self.padding = padding
         self.outputPadding = outputPadding

@@ -72,9 +72,6 @@ extension Layer {
         return values
     }
 
-    /// Number of trainable scalars.
-    public var parameterCount: Int { parameterValues.reduce(0) { $0 + $1.count } }
-
     /// Replaces parameter values in visiting order; shapes must match exactly.
     public mutating func loadParameterValues(_ values: [Tensor]) throws {
         var expected: [[Int]] = []

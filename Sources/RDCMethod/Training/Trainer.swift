@@ -195,15 +195,13 @@ public enum Trainer {
             parts.append(encoder.forward(samples.rows(start..<end)))
             start = end
         }
-        encoder.clearCache()
         return parts.isEmpty ? Tensor(shape: [0, 0]) : Tensor.concatenating(parts)
     }
 
     /// Reconstructions D(E(x)) of `samples`.
     public static func reconstruct(_ autoencoder: Autoencoder, samples: Tensor) -> Tensor {
         var copy = autoencoder
-        let result = copy.forward(samples)
-        return result
+        return copy.forward(samples)
     }
 
     /// Keeps the epoch records of one call while passing every report on.
