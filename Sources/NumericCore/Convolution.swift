@@ -50,7 +50,8 @@ public struct ConvolutionGeometry: Equatable, Sendable {
         let columnCount = batch * positions
         let planeSize = height * width, phaseW = phaseWidth, phaseSize = height * phaseW
         let phasedPlaneSize = stride * phaseSize
-        ParallelItems.forEachChunk(of: batch) { items in
+        let items = 0..<batch
+        do {
             let phases = UnsafeMutablePointer<Float>.allocate(capacity: items.count * channels * phasedPlaneSize)
             defer { phases.deallocate() }
             for (slot, item) in items.enumerated() {
@@ -96,7 +97,8 @@ public struct ConvolutionGeometry: Equatable, Sendable {
         let columnCount = batch * positions
         let planeSize = height * width, phaseW = phaseWidth, phaseSize = height * phaseW
         let phasedPlaneSize = stride * phaseSize
-        ParallelItems.forEachChunk(of: batch) { items in
+        let items = 0..<batch
+        do {
             let phaseCount = items.count * channels * phasedPlaneSize
             let phases = UnsafeMutablePointer<Float>.allocate(capacity: phaseCount)
             defer { phases.deallocate() }
@@ -210,7 +212,9 @@ enum ChannelLayout {
 }
 
 /// A 2-D convolution over [n, C, H, W] batches (cross-correlation, as in PyTorch), computed as
-/// im2col followed by one GEMM for the whole batch. Weights are [outChannels, inChannels, k, k].
+/// im2col followed by GEMM. Each compute thread takes a contiguous slice of the batch through
+/// im2col, one GEMM and the layout change, so no thread waits on another between the steps.
+/// Weights are [outChannels, inChannels, k, k].
 public struct Conv2D: Layer {
     /// Kernel weights, [outChannels, inChannels, kernel, kernel].
     public var weight: Parameter
@@ -219,6 +223,8 @@ public struct Conv2D: Layer {
     /// Stride and zero padding.
     public let stride: Int, padding: Int
     private var geometry: ConvolutionGeometry?
+    /// The column matrices of the last forward, one [patchSize, items·positions] block per
+    /// batch slice, stored one after another in item order.
     private var columns: [Float] = []
     private var batch = 0
 
@@ -246,61 +252,81 @@ public struct Conv2D: Layer {
         let geometry = ConvolutionGeometry(channels: inChannels, height: input.shape[2], width: input.shape[3],
                                            kernel: kernel, stride: stride, padding: padding)
         let n = input.batchSize, positions = geometry.outHeight * geometry.outWidth
+        let patch = geometry.patchSize, outC = outChannels
+        let inputItem = input.itemSize, outputItem = outC * positions
         self.geometry = geometry
         batch = n
-        columns = [Float](unsafeUninitializedCapacity: geometry.patchSize * n * positions) { buffer, count in
-            input.storage.withUnsafeBufferPointer { geometry.imageToColumns($0.baseAddress!, batch: n, into: buffer.baseAddress!) }
-            count = buffer.count
-        }
-        let outC = outChannels
-        var product = [Float](repeating: 0, count: outC * n * positions)
-        columns.withUnsafeBufferPointer { cols in
-            weight.value.storage.withUnsafeBufferPointer { w in
-                gemm(m: outC, n: n * positions, k: geometry.patchSize, a: w.baseAddress!, b: cols.baseAddress!,
-                     c: &product)
+        var columns = [Float](unsafeUninitializedCapacity: patch * n * positions) { $1 = $0.count }
+        let output = Tensor(shape: [n, outC, geometry.outHeight, geometry.outWidth]) { y in
+            columns.withUnsafeMutableBufferPointer { cols in
+                input.storage.withUnsafeBufferPointer { x in
+                    weight.value.storage.withUnsafeBufferPointer { w in
+                        bias.value.storage.withUnsafeBufferPointer { b in
+                            ParallelItems.forEachChunk(of: n) { _, items in
+                                let sliceColumns = cols.baseAddress! + patch * items.lowerBound * positions
+                                geometry.imageToColumns(x.baseAddress! + items.lowerBound * inputItem,
+                                                        batch: items.count, into: sliceColumns)
+                                let product = UnsafeMutablePointer<Float>.allocate(capacity: outC * items.count * positions)
+                                defer { product.deallocate() }
+                                gemm(m: outC, n: items.count * positions, k: patch, a: w.baseAddress!,
+                                     b: sliceColumns, c: product)
+                                ChannelLayout.batchFirst(product, batch: items.count, channels: outC, positions: positions,
+                                                         bias: b.baseAddress!,
+                                                         into: y.baseAddress! + items.lowerBound * outputItem)
+                            }
+                        }
+                    }
+                }
             }
         }
-        var output = Tensor(shape: [n, outC, geometry.outHeight, geometry.outWidth])
-        output.storage.withUnsafeMutableBufferPointer { y in
-            bias.value.storage.withUnsafeBufferPointer { b in
-                ChannelLayout.batchFirst(product, batch: n, channels: outC, positions: positions,
-                                         bias: b.baseAddress!, into: y.baseAddress!)
-            }
-        }
+        self.columns = columns
         return output
     }
 
     public mutating func backward(_ outputGradient: Tensor, needs: BackwardNeeds) -> Tensor {
         guard let geometry else { preconditionFailure("Conv2D.backward before forward") }
         let n = batch, outC = outChannels, positions = geometry.outHeight * geometry.outWidth
-        var gradient = [Float](repeating: 0, count: outC * n * positions)
-        outputGradient.storage.withUnsafeBufferPointer { dy in
-            ChannelLayout.channelFirst(dy.baseAddress!, batch: n, channels: outC, positions: positions, into: &gradient)
-            if needs.parameterGradients {
+        let patch = geometry.patchSize, outputItem = outC * positions
+        let inputItem = inChannels * geometry.height * geometry.width
+        if needs.parameterGradients {
+            outputGradient.storage.withUnsafeBufferPointer { dy in
                 bias.gradient.storage.withUnsafeMutableBufferPointer { db in
                     ChannelLayout.accumulateChannelSums(dy.baseAddress!, batch: n, channels: outC,
                                                         positions: positions, into: db.baseAddress!)
                 }
             }
         }
-        if needs.parameterGradients {
-            columns.withUnsafeBufferPointer { cols in
-                weight.gradient.storage.withUnsafeMutableBufferPointer { dw in
-                    gemm(transposeB: true, m: outC, n: geometry.patchSize, k: n * positions,
-                         a: gradient, b: cols.baseAddress!, beta: 1, c: dw.baseAddress!)
+        var inputGradient = Tensor(shape: needs.inputGradient ? [n, inChannels, geometry.height, geometry.width] : [0]) { _ in }
+        var columns = self.columns
+        self.columns = []  // the slices below are overwritten by dLoss/dColumns
+        columns.withUnsafeMutableBufferPointer { cols in
+            inputGradient.storage.withUnsafeMutableBufferPointer { dx in
+                outputGradient.storage.withUnsafeBufferPointer { dy in
+                    weight.value.storage.withUnsafeBufferPointer { w in
+                        weight.gradient.storage.withUnsafeMutableBufferPointer { dw in
+                            ParallelItems.forEachChunk(of: n, accumulatingInto: dw, enabled: needs.parameterGradients) {
+                                items, weightGradient, beta in
+                                let count = items.count
+                                let sliceColumns = cols.baseAddress! + patch * items.lowerBound * positions
+                                let gradient = UnsafeMutablePointer<Float>.allocate(capacity: outC * count * positions)
+                                defer { gradient.deallocate() }
+                                ChannelLayout.channelFirst(dy.baseAddress! + items.lowerBound * outputItem, batch: count,
+                                                           channels: outC, positions: positions, into: gradient)
+                                if let weightGradient {
+                                    gemm(transposeB: true, m: outC, n: patch, k: count * positions,
+                                         a: gradient, b: sliceColumns, beta: beta, c: weightGradient)
+                                }
+                                guard needs.inputGradient else { return }
+                                gemm(transposeA: true, m: patch, n: count * positions, k: outC,
+                                     a: w.baseAddress!, b: gradient, c: sliceColumns)
+                                let sliceGradient = dx.baseAddress! + items.lowerBound * inputItem
+                                sliceGradient.update(repeating: 0, count: count * inputItem)
+                                geometry.columnsToImage(sliceColumns, batch: count, into: sliceGradient)
+                            }
+                        }
+                    }
                 }
             }
-        }
-        guard needs.inputGradient else { return Tensor(shape: [0]) }
-        columns.withUnsafeMutableBufferPointer { dcols in
-            weight.value.storage.withUnsafeBufferPointer { w in
-                gemm(transposeA: true, m: geometry.patchSize, n: n * positions, k: outC,
-                     a: w.baseAddress!, b: gradient, c: dcols.baseAddress!)
-            }
-        }
-        var inputGradient = Tensor(shape: [n, inChannels, geometry.height, geometry.width])
-        inputGradient.storage.withUnsafeMutableBufferPointer { dx in
-            geometry.columnsToImage(columns, batch: n, into: dx.baseAddress!)
         }
         return inputGradient
     }
@@ -314,8 +340,8 @@ public struct Conv2D: Layer {
 }
 
 /// A 2-D transposed convolution (the adjoint of `Conv2D`, as PyTorch's ConvTranspose2d):
-/// output side (in − 1)·stride − 2·padding + kernel + outputPadding.
-/// Weights are [inChannels, outChannels, k, k].
+/// output side (in − 1)·stride − 2·padding + kernel + outputPadding. Batch slices go to the
+/// compute threads as in `Conv2D`. Weights are [inChannels, outChannels, k, k].
 public struct ConvTranspose2D: Layer {
     /// Kernel weights, [inChannels, outChannels, kernel, kernel].
     public var weight: Parameter
@@ -324,7 +350,9 @@ public struct ConvTranspose2D: Layer {
     /// Stride, zero padding and extra rows/columns added on the bottom/right of the output.
     public let stride: Int, padding: Int, outputPadding: Int
     private var geometry: ConvolutionGeometry?
-    private var input = Tensor(shape: [0])
+    private var inputShape: [Int] = []
+    /// The last input in channel-first layout, one [inChannels, items·positions] block per batch
+    /// slice, stored one after another in item order.
     private var inputChannelFirst: [Float] = []
 
     /// Input channels.
@@ -364,50 +392,48 @@ public struct ConvTranspose2D: Layer {
         let geometry = ConvolutionGeometry(channels: outChannels, height: outH, width: outW,
                                            kernel: kernel, stride: stride, padding: padding)
         self.geometry = geometry
-        self.input = input
-        let positions = inH * inW
-        inputChannelFirst = [Float](repeating: 0, count: input.count)
-        input.storage.withUnsafeBufferPointer { x in
-            ChannelLayout.channelFirst(x.baseAddress!, batch: n, channels: inChannels, positions: positions,
-                                       into: &inputChannelFirst)
-        }
-        var columns = [Float](repeating: 0, count: geometry.patchSize * n * positions)
-        weight.value.storage.withUnsafeBufferPointer { w in
-            gemm(transposeA: true, m: geometry.patchSize, n: n * positions, k: inChannels,
-                 a: w.baseAddress!, b: inputChannelFirst, c: &columns)
-        }
-        var output = Tensor(shape: [n, outChannels, outH, outW])
-        output.storage.withUnsafeMutableBufferPointer { y in
-            geometry.columnsToImage(columns, batch: n, into: y.baseAddress!)
-            let planes = outH * outW
-            bias.value.storage.withUnsafeBufferPointer { b in
-                for item in 0..<n {
-                    for channel in 0..<outChannels {
-                        let plane = y.baseAddress! + (item * outChannels + channel) * planes
-                        let value = b[channel]
-                        for p in 0..<planes { plane[p] += value }
+        inputShape = input.shape
+        let positions = inH * inW, inC = inChannels, outC = outChannels, patch = geometry.patchSize
+        let inputItem = inC * positions, planes = outH * outW, outputItem = outC * planes
+        var channelFirst = [Float](unsafeUninitializedCapacity: input.count) { $1 = $0.count }
+        let output = Tensor(shape: [n, outC, outH, outW]) { y in
+            channelFirst.withUnsafeMutableBufferPointer { cf in
+                input.storage.withUnsafeBufferPointer { x in
+                    weight.value.storage.withUnsafeBufferPointer { w in
+                        bias.value.storage.withUnsafeBufferPointer { b in
+                            ParallelItems.forEachChunk(of: n) { _, items in
+                                let count = items.count
+                                let sliceInput = cf.baseAddress! + items.lowerBound * inputItem
+                                ChannelLayout.channelFirst(x.baseAddress! + items.lowerBound * inputItem, batch: count,
+                                                           channels: inC, positions: positions, into: sliceInput)
+                                let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * count * positions)
+                                defer { columns.deallocate() }
+                                gemm(transposeA: true, m: patch, n: count * positions, k: inC,
+                                     a: w.baseAddress!, b: sliceInput, c: columns)
+                                let sliceOutput = y.baseAddress! + items.lowerBound * outputItem
+                                for item in 0..<count {
+                                    for channel in 0..<outC {
+                                        (sliceOutput + (item * outC + channel) * planes)
+                                            .update(repeating: b[channel], count: planes)
+                                    }
+                                }
+                                geometry.columnsToImage(columns, batch: count, into: sliceOutput)
+                            }
+                        }
                     }
                 }
             }
         }
+        inputChannelFirst = channelFirst
         return output
     }
 
     public mutating func backward(_ outputGradient: Tensor, needs: BackwardNeeds) -> Tensor {
         guard let geometry else { preconditionFailure("ConvTranspose2D.backward before forward") }
-        let n = input.batchSize, positions = input.shape[2] * input.shape[3]
-        let inC = inChannels, outC = outChannels, cachedInput = inputChannelFirst
-        var columns = [Float](unsafeUninitializedCapacity: geometry.patchSize * n * positions) { buffer, count in
-            outputGradient.storage.withUnsafeBufferPointer {
-                geometry.imageToColumns($0.baseAddress!, batch: n, into: buffer.baseAddress!)
-            }
-            count = buffer.count
-        }
+        let n = inputShape[0], positions = inputShape[2] * inputShape[3]
+        let inC = inChannels, outC = outChannels, patch = geometry.patchSize
+        let inputItem = inC * positions, outputItem = outC * geometry.height * geometry.width
         if needs.parameterGradients {
-            weight.gradient.storage.withUnsafeMutableBufferPointer { dw in
-                gemm(transposeB: true, m: inC, n: geometry.patchSize, k: n * positions,
-                     a: cachedInput, b: columns, beta: 1, c: dw.baseAddress!)
-            }
             outputGradient.storage.withUnsafeBufferPointer { dy in
                 bias.gradient.storage.withUnsafeMutableBufferPointer { db in
                     ChannelLayout.accumulateChannelSums(dy.baseAddress!, batch: n, channels: outC,
@@ -416,15 +442,35 @@ public struct ConvTranspose2D: Layer {
                 }
             }
         }
-        guard needs.inputGradient else { return Tensor(shape: [0]) }
-        var product = [Float](repeating: 0, count: inChannels * n * positions)
-        weight.value.storage.withUnsafeBufferPointer { w in
-            gemm(m: inChannels, n: n * positions, k: geometry.patchSize, a: w.baseAddress!, b: &columns, c: &product)
-        }
-        var inputGradient = Tensor(shape: input.shape)
+        var inputGradient = Tensor(shape: needs.inputGradient ? inputShape : [0]) { _ in }
         inputGradient.storage.withUnsafeMutableBufferPointer { dx in
-            ChannelLayout.batchFirst(product, batch: n, channels: inChannels, positions: positions,
-                                     bias: nil, into: dx.baseAddress!)
+            inputChannelFirst.withUnsafeBufferPointer { cf in
+                outputGradient.storage.withUnsafeBufferPointer { dy in
+                    weight.value.storage.withUnsafeBufferPointer { w in
+                        weight.gradient.storage.withUnsafeMutableBufferPointer { dw in
+                            ParallelItems.forEachChunk(of: n, accumulatingInto: dw, enabled: needs.parameterGradients) {
+                                items, weightGradient, beta in
+                                let count = items.count
+                                let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * count * positions)
+                                defer { columns.deallocate() }
+                                geometry.imageToColumns(dy.baseAddress! + items.lowerBound * outputItem, batch: count,
+                                                        into: columns)
+                                if let weightGradient {
+                                    gemm(transposeB: true, m: inC, n: patch, k: count * positions,
+                                         a: cf.baseAddress! + items.lowerBound * inputItem, b: columns,
+                                         beta: beta, c: weightGradient)
+                                }
+                                guard needs.inputGradient else { return }
+                                let product = UnsafeMutablePointer<Float>.allocate(capacity: inC * count * positions)
+                                defer { product.deallocate() }
+                                gemm(m: inC, n: count * positions, k: patch, a: w.baseAddress!, b: columns, c: product)
+                                ChannelLayout.batchFirst(product, batch: count, channels: inC, positions: positions,
+                                                         bias: nil, into: dx.baseAddress! + items.lowerBound * inputItem)
+                            }
+                        }
+                    }
+                }
+            }
         }
         return inputGradient
     }
@@ -435,7 +481,7 @@ public struct ConvTranspose2D: Layer {
     }
 
     public mutating func clearCache() {
-        input = Tensor(shape: [0])
+        inputShape = []
         inputChannelFirst = []
     }
 }

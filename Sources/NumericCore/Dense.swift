@@ -33,7 +33,7 @@ public struct Dense: Layer {
             }
             input.storage.withUnsafeBufferPointer { x in
                 weight.value.storage.withUnsafeBufferPointer { w in
-                    gemm(transposeB: true, m: n, n: outputs, k: inputSize, a: x.baseAddress!,
+                    parallelGemm(transposeB: true, m: n, n: outputs, k: inputSize, a: x.baseAddress!,
                          b: w.baseAddress!, beta: 1, c: y.baseAddress!)
                 }
             }
@@ -47,7 +47,7 @@ public struct Dense: Layer {
             outputGradient.storage.withUnsafeBufferPointer { dy in
                 input.storage.withUnsafeBufferPointer { x in
                     weight.gradient.storage.withUnsafeMutableBufferPointer { dw in
-                        gemm(transposeA: true, m: outputs, n: inputs, k: n, a: dy.baseAddress!,
+                        parallelGemm(transposeA: true, m: outputs, n: inputs, k: n, a: dy.baseAddress!,
                              b: x.baseAddress!, beta: 1, c: dw.baseAddress!)
                     }
                 }
@@ -64,7 +64,7 @@ public struct Dense: Layer {
         outputGradient.storage.withUnsafeBufferPointer { dy in
             weight.value.storage.withUnsafeBufferPointer { w in
                 inputGradient.storage.withUnsafeMutableBufferPointer { dx in
-                    gemm(m: n, n: inputs, k: outputs, a: dy.baseAddress!, b: w.baseAddress!, c: dx.baseAddress!)
+                    parallelGemm(m: n, n: inputs, k: outputs, a: dy.baseAddress!, b: w.baseAddress!, c: dx.baseAddress!)
                 }
             }
         }

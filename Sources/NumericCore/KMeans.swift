@@ -204,7 +204,7 @@ public struct KMeans: Sendable {
         out.withUnsafeMutableBufferPointer { o in
             points.storage.withUnsafeBufferPointer { p in
                 centres.storage.withUnsafeBufferPointer { c in
-                    gemm(transposeB: true, m: n, n: m, k: d, alpha: -2, a: p.baseAddress!, b: c.baseAddress!, c: o.baseAddress!)
+                    parallelGemm(transposeB: true, m: n, n: m, k: d, alpha: -2, a: p.baseAddress!, b: c.baseAddress!, c: o.baseAddress!)
                 }
             }
             for row in 0..<n {
@@ -231,7 +231,7 @@ public struct KMeans: Sendable {
                     for first in stride(from: 0, to: n, by: blockRows) {
                         let rows = min(blockRows, n - first)
                         for row in 0..<rows { for cluster in 0..<k { table[row * k + cluster] = centreNorms[cluster] } }
-                        gemm(transposeB: true, m: rows, n: k, k: d, alpha: -2, a: p.baseAddress! + first * d,
+                        parallelGemm(transposeB: true, m: rows, n: k, k: d, alpha: -2, a: p.baseAddress! + first * d,
                              b: c.baseAddress!, beta: 1, c: table.baseAddress!)
                         for row in 0..<rows {
                             var bestCluster = 0

@@ -1,7 +1,7 @@
 // Layer: numeric core. May use CBLAS only; knows nothing of R-DC, sessions or files.
 
-
 import Foundation
+
 /// Updates a layer's parameters from their accumulated gradients, then clears the gradients.
 public protocol Optimizer: AnyObject {
     /// Applies one update to every parameter of `model` (in its visiting order).
@@ -31,6 +31,9 @@ public final class Adam: Optimizer {
         self.epsilon = epsilon
     }
 
+    /// Parameters are updated on several threads in slices of at least this many values.
+    static let minimumChunk = 1 << 15
+
     public func update<Model: Layer>(_ model: inout Model) {
         step += 1
         let correction1 = 1 - pow(beta1, Float(step)), correction2 = 1 - pow(beta2, Float(step))
@@ -48,12 +51,14 @@ public final class Adam: Optimizer {
                 secondMoments[index].withUnsafeMutableBufferPointer { v in
                     parameter.gradient.storage.withUnsafeMutableBufferPointer { g in
                         parameter.value.storage.withUnsafeMutableBufferPointer { w in
-                            for i in w.indices {
-                                let gradient = g[i]
-                                m[i] = b1 * m[i] + (1 - b1) * gradient
-                                v[i] = b2 * v[i] + (1 - b2) * gradient * gradient
-                                w[i] -= stepSize * m[i] / ((v[i]).squareRoot() * inverseRootCorrection2 + eps)
-                                g[i] = 0
+                            ParallelItems.forEachChunk(of: w.count, minimumChunk: Self.minimumChunk) { _, range in
+                                for i in range {
+                                    let gradient = g[i]
+                                    m[i] = b1 * m[i] + (1 - b1) * gradient
+                                    v[i] = b2 * v[i] + (1 - b2) * gradient * gradient
+                                    w[i] -= stepSize * m[i] / ((v[i]).squareRoot() * inverseRootCorrection2 + eps)
+                                    g[i] = 0
+                                }
                             }
                         }
                     }
@@ -87,10 +92,12 @@ public final class SGD: Optimizer {
             velocities[index].withUnsafeMutableBufferPointer { velocity in
                 parameter.gradient.storage.withUnsafeMutableBufferPointer { g in
                     parameter.value.storage.withUnsafeMutableBufferPointer { w in
-                        for i in w.indices {
-                            velocity[i] = mu * velocity[i] + g[i]
-                            w[i] -= lr * velocity[i]
-                            g[i] = 0
+                        ParallelItems.forEachChunk(of: w.count, minimumChunk: Adam.minimumChunk) { _, range in
+                            for i in range {
+                                velocity[i] = mu * velocity[i] + g[i]
+                                w[i] -= lr * velocity[i]
+                                g[i] = 0
+                            }
                         }
                     }
                 }

@@ -58,8 +58,7 @@ public struct SquaredDistanceBlocks {
     /// to reference row `j`.
     ///
     /// With `workers > 1` blocks run on that many threads, each with its own buffer, and `body`
-    /// must only write state that belongs to its own rows. OpenBLAS is held to one thread
-    /// meanwhile (restored after).
+    /// must only write state that belongs to its own rows.
     public func forEachBlock(
         workers: Int = 1,
         _ body: (_ firstRow: Int, _ rowCount: Int, _ distances: UnsafeBufferPointer<Float>) -> Void
@@ -129,17 +128,4 @@ public func exactSquaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<F
         index += 1
     }
     return sum
-}
-
-/// Runs `body(worker)` for `workers` workers on as many threads, with OpenBLAS held to one
-/// thread meanwhile (restored after): the callers' GEMMs are small tiles, for which BLAS's
-/// own threads only add hand-over cost.
-func runWorkers(_ workers: Int, _ body: (Int) -> Void) {
-    let savedBLASThreads = BLASThreads.count
-    BLASThreads.set(1)
-    defer { BLASThreads.set(savedBLASThreads) }
-    if workers <= 1 { body(0); return }
-    withoutActuallyEscaping(body) { body in
-        DispatchQueue.concurrentPerform(iterations: workers) { body($0) }
-    }
 }

@@ -25,6 +25,17 @@ public struct Tensor: Equatable, Sendable {
         self.storage = storage
     }
 
+    /// A tensor of the given shape whose values `fill` writes, every one of them (for outputs
+    /// a computation overwrites completely, so they need no zero fill first).
+    public init(shape: [Int], fillingEvery fill: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        self.shape = shape
+        self.storage = [Float](unsafeUninitializedCapacity: shape.reduce(1, *)) { buffer, initialized in
+            fill(buffer)
+            initialized = buffer.count
+        }
+    }
+
     /// Number of values.
     public var count: Int { storage.count }
     /// Number of dimensions.

@@ -10,7 +10,7 @@ public struct SessionOptions: Sendable {
     public var workingDirectory: String
     /// The initial seed of every random choice (`seed N` changes it).
     public var seed: UInt64 = 0
-    /// BLAS threads to use, or nil to keep the library's setting.
+    /// Compute threads to use, or nil to keep the current setting.
     public var threads: Int? = nil
 
     /// Options with the process's current folder as the working directory by default.
@@ -70,10 +70,10 @@ public final class Session {
     private let cancellation = CancellationToken()
     private var state: SessionState
 
-    /// A fresh session: no data, no model; BLAS threads set when `options.threads` is given.
+    /// A fresh session: no data, no model; compute threads set when `options.threads` is given.
     public init(options: SessionOptions = SessionOptions()) {
         self.options = options
-        if let threads = options.threads { BLASThreads.set(threads) }
+        if let threads = options.threads { ComputeThreads.set(threads) }
         state = SessionState(seed: options.seed)
     }
 

@@ -11,7 +11,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Time one training step of the dense and conv autoencoders, plain and with ACAI.")
 
-    @Option(help: "OpenBLAS threads (default: all cores).")
+    @Option(help: "Compute threads (default: all cores).")
     var threads: Int?
 
     @Option(help: "Timed steps per case (the median is reported).")
@@ -40,7 +40,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         NumericRuntime.keepFreedMemoryMapped()
-        BLASThreads.set(threads ?? BLASThreads.processors)
+        ComputeThreads.set(threads ?? ComputeThreads.processors)
         let peak = measureGemmPeak()
         var results: [BenchResult] = []
         for kind in [ModelKind.dense, .conv] {
@@ -127,7 +127,7 @@ struct BenchCommand: ParsableCommand {
         var best = Double.infinity
         for _ in 0..<5 {
             let start = DispatchTime.now().uptimeNanoseconds
-            gemm(m: size, n: size, k: size, a: a, b: b, c: &c)
+            parallelGemm(m: size, n: size, k: size, a: a, b: b, c: &c)
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         return 2 * Double(size * size * size) / best / 1e9
@@ -138,14 +138,14 @@ struct BenchCommand: ParsableCommand {
             ["name": result.name, "ms_per_step": result.medianMilliseconds, "mean_ms": result.meanMilliseconds,
              "gflops": result.gflops, "fraction_of_gemm_peak": result.gflops / peak]
         }
-        let object: [String: Any] = ["implementation": "swift", "threads": BLASThreads.count, "batch": batch,
+        let object: [String: Any] = ["implementation": "swift", "threads": ComputeThreads.count, "batch": batch,
                                      "steps": steps, "gemm_gflops": peak, "cases": cases]
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }
 
     private func table(_ results: [BenchResult], peak: Double) -> String {
-        var lines = [String(format: "rdc bench: batch %d, %d OpenBLAS threads, %d timed steps per case", batch, BLASThreads.count, steps),
+        var lines = [String(format: "rdc bench: batch %d, %d threads, %d timed steps per case", batch, ComputeThreads.count, steps),
                      String(format: "sgemm 1024³: %.1f GFLOP/s", peak),
                      "case          ms/step   GFLOP/s   of peak"]
         for result in results {

@@ -35,12 +35,12 @@ struct QualityCommand: ParsableCommand {
     @Option(help: "k-means restarts on raw pixels (0 skips the raw baseline).")
     var rawRestarts = 20
 
-    @Option(help: "OpenBLAS threads (default: all cores).")
+    @Option(help: "Compute threads (default: all cores).")
     var threads: Int?
 
     func run() throws {
         NumericRuntime.keepFreedMemoryMapped()
-        BLASThreads.set(threads ?? BLASThreads.processors)
+        ComputeThreads.set(threads ?? ComputeThreads.processors)
         guard let kind = ModelKind(rawValue: model) else { throw ValidationError("--model must be dense or conv") }
         let seedList = try seeds.split(separator: ",").map { text -> UInt64 in
             guard let seed = UInt64(text.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("bad seed `\(text)`") }
@@ -51,7 +51,7 @@ struct QualityCommand: ParsableCommand {
         guard let labels = dataset.labels else { throw ValidationError("\(data) has no labels to score against") }
         let k = Set(labels).count
         print("rdc quality: \(dataset.name), \(dataset.count) samples, \(dataset.layout), k=\(k), model \(kind.rawValue), "
-              + "\(pretrain)+\(refine) epochs, \(BLASThreads.count) threads")
+              + "\(pretrain)+\(refine) epochs, \(ComputeThreads.count) threads")
         fflush(stdout)
         if rawRestarts > 0 {
             let start = Date()

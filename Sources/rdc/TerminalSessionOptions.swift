@@ -11,7 +11,7 @@ struct TerminalSessionOptions: ParsableArguments {
     @Option(help: "The session's initial random seed.")
     var seed: UInt64 = 0
 
-    @Option(help: "OpenBLAS threads (default: the library's setting).")
+    @Option(help: "Compute threads (default: all cores).")
     var threads: Int?
 
     /// The session options these flags describe.

@@ -21,6 +21,62 @@ final class CoreBehaviourTests: XCTestCase {
         XCTAssertEqual(d, [39, 49, 59, 54, 68, 82, 69, 87, 105])  // Aᵀ(3×2) · Bᵀ(2×3)
     }
 
+    func testParallelGemmMatchesSingleThreadedGemmInEveryLayout() {
+        var generator = SeededGenerator(seed: 5)
+        let saved = ComputeThreads.count
+        defer { ComputeThreads.set(saved) }
+        ComputeThreads.set(3)
+        // Tall (split by rows) and wide (split by columns) products, every transpose combination.
+        for (m, n, k) in [(301, 67, 257), (35, 517, 200)] {  // big enough for three bands
+            let a = (0..<(m * k)).map { _ in generator.nextUniform(-1, 1) }
+            let b = (0..<(k * n)).map { _ in generator.nextUniform(-1, 1) }
+            let start = (0..<(m * n)).map { _ in generator.nextUniform(-1, 1) }
+            for transposeA in [false, true] {
+                for transposeB in [false, true] {
+                    var expected = start, actual = start
+                    gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
+                         a: a, b: b, beta: 1, c: &expected)
+                    parallelGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
+                                 a: a, b: b, beta: 1, c: &actual)
+                    for (x, y) in zip(expected, actual) {
+                        XCTAssertEqual(x, y, accuracy: 1e-4, "\(m)×\(n)×\(k) transposeA \(transposeA) transposeB \(transposeB)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The convolutions hand each thread a slice of the batch; the slices must add up to the
+    /// single-threaded result (outputs, input and parameter gradients).
+    func testConvolutionsGiveTheSameResultsOnOneAndThreeThreads() {
+        var generator = SeededGenerator(seed: 6)
+        let network = Sequential([
+            Conv2D(inChannels: 2, outChannels: 4, kernel: 5, stride: 2, padding: 2, generator: &generator),
+            LeakyReLU(slope: 0.2),
+            ConvTranspose2D(inChannels: 4, outChannels: 3, kernel: 3, stride: 2, padding: 1, outputPadding: 1,
+                            generator: &generator),
+        ])
+        let input = Tensor(shape: [7, 2, 10, 10], storage: (0..<1400).map { _ in generator.nextUniform(-1, 1) })
+        let saved = ComputeThreads.count
+        defer { ComputeThreads.set(saved) }
+        func run(threads: Int) -> (output: Tensor, inputGradient: Tensor, parameterGradients: [Tensor]) {
+            ComputeThreads.set(threads)
+            var copy = network
+            let output = copy.forward(input)
+            let inputGradient = copy.backward(output)
+            var gradients: [Tensor] = []
+            copy.visitParameters { gradients.append($0.gradient) }
+            return (output, inputGradient, gradients)
+        }
+        let single = run(threads: 1), several = run(threads: 3)
+        XCTAssertEqual(single.output.shape, [7, 3, 10, 10])
+        for (expected, actual) in zip([single.output, single.inputGradient] + single.parameterGradients,
+                                      [several.output, several.inputGradient] + several.parameterGradients) {
+            XCTAssertEqual(expected.shape, actual.shape)
+            for (x, y) in zip(expected.storage, actual.storage) { XCTAssertEqual(x, y, accuracy: 1e-4 * max(1, abs(x))) }
+        }
+    }
+
     func testParameterArchiveRoundTripAndCorruption() throws {
         var generator = SeededGenerator(seed: 3)
         var model = Sequential([Dense(inputSize: 4, outputSize: 3, generator: &generator), ReLU(),

@@ -7,7 +7,7 @@ import RDCMethod
 final class TrainingTests: XCTestCase {
     override class func setUp() {
         super.setUp()
-        BLASThreads.set(2)
+        ComputeThreads.set(2)
     }
 
     private func shapes(_ count: Int, size: Int = 28) throws -> Tensor {

@@ -308,7 +308,7 @@ final class SessionTests: XCTestCase {
         XCTAssertTrue(succeed(session, "help").text.contains("R-DC commands"))
         let echo = succeed(session, "echo hello world stream=stderr\nclear")
         XCTAssertEqual(echo.outputs, [.text("hello world\n", stream: .stderr), .clearOutput])
-        XCTAssertTrue(succeed(session, "seed 7\nthreads 1").text.contains("BLAS threads: 1"))
+        XCTAssertTrue(succeed(session, "seed 7\nthreads 1").text.contains("compute threads: 1"))
         XCTAssertEqual(statusItem(session, "seed"), "7")
 
         let missing = run(session, "data fashion-mnist path=\(directory!)/none limit=40")

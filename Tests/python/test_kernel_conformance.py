@@ -42,7 +42,7 @@ class RDCKernelConformanceTests(jupyter_kernel_test.KernelTests):
     # cell's only output is the error.
     code_generate_error = "echo never printed\npretrain epochs=0"
 
-    # `status` on a session reset to nothing (seed 0, one BLAS thread) is one table, the cell's
+    # `status` on a session reset to nothing (seed 0, one compute thread) is one table, the cell's
     # last output, so it comes back as the execute_result with a known text.
     code_execute_result = [
         {

@@ -37,7 +37,7 @@ public enum PCA {
         var covariance = [Float](repeating: 0, count: d * d)
         forEachCentredBlock(points, mean: mean) { block, rows in
             covariance.withUnsafeMutableBufferPointer { c in
-                gemm(transposeA: true, m: d, n: d, k: rows, alpha: 1 / Float(n - 1), a: block, b: block,
+                parallelGemm(transposeA: true, m: d, n: d, k: rows, alpha: 1 / Float(n - 1), a: block, b: block,
                      beta: 1, c: c.baseAddress!)
             }
         }
@@ -54,7 +54,7 @@ public enum PCA {
         forEachCentredBlock(points, mean: mean) { block, rows in
             projection.withUnsafeMutableBufferPointer { out in
                 components.withUnsafeBufferPointer { w in
-                    gemm(transposeB: true, m: rows, n: dimensions, k: d, a: block, b: w.baseAddress!,
+                    parallelGemm(transposeB: true, m: rows, n: dimensions, k: d, a: block, b: w.baseAddress!,
                          c: out.baseAddress! + done * dimensions)
                 }
             }

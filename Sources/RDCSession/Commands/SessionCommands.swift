@@ -32,7 +32,7 @@ extension SessionState {
         if !lastScores.isEmpty {
             rows.append(["scores", lastScores.map { "\($0.0)=\(String(format: "%.4f", $0.1))" }.joined(separator: " ")])
         }
-        rows.append(["threads", String(BLASThreads.count)])
+        rows.append(["threads", String(ComputeThreads.count)])
         rows.append(["seed", String(seed)])
         context.emit(.table(Table(title: "session", header: ["item", "value"], rows: rows)))
     }
@@ -63,9 +63,9 @@ extension SessionState {
 
     func setThreads(_ context: CommandContext) {
         let count = context.invocation.integer("count")!
-        BLASThreads.set(count)
-        let note = count > BLASThreads.processors ? " (more than the \(BLASThreads.processors) processors: expect it to be slower)" : ""
-        context.say("BLAS threads: \(BLASThreads.count)\(note)")
+        ComputeThreads.set(count)
+        let note = count > ComputeThreads.processors ? " (more than the \(ComputeThreads.processors) processors: expect it to be slower)" : ""
+        context.say("compute threads: \(ComputeThreads.count)\(note)")
     }
 
     func showHelp(_ context: CommandContext) {
@@ -76,7 +76,7 @@ extension SessionState {
 
     mutating func reset(_ context: CommandContext) {
         self = SessionState(seed: seed)
-        context.say("session reset: no data, no model (seed \(seed) and \(BLASThreads.count) threads kept)")
+        context.say("session reset: no data, no model (seed \(seed) and \(ComputeThreads.count) threads kept)")
     }
 
     func echo(_ context: CommandContext) {

@@ -334,7 +334,7 @@ public enum CommandRegistry {
     private static let threadsCommand = CommandSpec(
         .threads,
         summary: "Set the number of threads used by the numeric library.",
-        help: "Sets how many threads BLAS uses for matrix products. More threads than cores slows training down.",
+        help: "Sets how many threads training, embedding and clustering compute on. More threads than cores slows training down.",
         example: "threads 2",
         positionals: [
             PositionalSpec("count", placeholder: "N", noun: "number of threads",
