@@ -55,7 +55,7 @@ public enum NearestNeighbours {
     ///
     /// - Throws: `NumericArgumentError` unless `1 ≤ neighbours ≤ n − 1`.
     public static func search(
-        _ points: Tensor, neighbours: Int, workers: Int = ComputeThreads.processors,
+        _ points: Tensor, neighbours: Int, workers: Int = ComputeThreads.count,
         maximumBlockValues: Int = 1 << 22
     ) throws -> NeighbourLists {
         guard neighbours >= 1, neighbours <= points.batchSize - 1 else {
@@ -73,7 +73,7 @@ public enum NearestNeighbours {
     ///   widths agree.
     public static func search(
         queries: Tensor, among reference: Tensor, neighbours: Int,
-        workers: Int = ComputeThreads.processors, maximumBlockValues: Int = 1 << 22
+        workers: Int = ComputeThreads.count, maximumBlockValues: Int = 1 << 22
     ) throws -> NeighbourLists {
         guard queries.itemSize == reference.itemSize else {
             throw NumericArgumentError(

@@ -138,8 +138,9 @@ struct BenchCommand: ParsableCommand {
             ["name": result.name, "ms_per_step": result.medianMilliseconds, "mean_ms": result.meanMilliseconds,
              "gflops": result.gflops, "fraction_of_gemm_peak": result.gflops / peak]
         }
-        let object: [String: Any] = ["implementation": "swift", "threads": ComputeThreads.count, "batch": batch,
-                                     "steps": steps, "gemm_gflops": peak, "cases": cases]
+        let object: [String: Any] = ["implementation": "swift", "version": RDCVersion.current,
+                                     "threads": ComputeThreads.count, "batch": batch, "steps": steps,
+                                     "gemm_gflops": peak, "cases": cases]
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }
