@@ -50,38 +50,35 @@ public struct ConvolutionGeometry: Equatable, Sendable {
         let columnCount = batch * positions
         let planeSize = height * width, phaseW = phaseWidth, phaseSize = height * phaseW
         let phasedPlaneSize = stride * phaseSize
-        let items = 0..<batch
-        do {
-            let phases = UnsafeMutablePointer<Float>.allocate(capacity: items.count * channels * phasedPlaneSize)
-            defer { phases.deallocate() }
-            for (slot, item) in items.enumerated() {
-                for channel in 0..<channels {
-                    splitIntoPhases(images + (item * channels + channel) * planeSize,
-                                    phases + (slot * channels + channel) * phasedPlaneSize)
-                }
-            }
+        let phases = UnsafeMutablePointer<Float>.allocate(capacity: batch * channels * phasedPlaneSize)
+        defer { phases.deallocate() }
+        for item in 0..<batch {
             for channel in 0..<channels {
-                for ky in 0..<kernel {
-                    for kx in 0..<kernel {
-                        let row = columns + ((channel * kernel + ky) * kernel + kx) * columnCount
-                        let valid = validColumns(kx: kx, outWidth: outW)
-                        let (phase, shift) = phaseAndShift(kx: kx)
-                        for (slot, item) in items.enumerated() {
-                            let phasePlane = phases + (slot * channels + channel) * phasedPlaneSize + phase * phaseSize
-                            let target = row + item * positions
-                            for oy in 0..<outH {
-                                let y = oy * stride - padding + ky
-                                let line = target + oy * outW
-                                guard y >= 0 && y < height, !valid.isEmpty else {
-                                    line.update(repeating: 0, count: outW)
-                                    continue
-                                }
-                                if valid.lowerBound > 0 { line.update(repeating: 0, count: valid.lowerBound) }
-                                let source = phasePlane + y * phaseW + shift
-                                for ox in valid { line[ox] = source[ox] }
-                                if valid.upperBound < outW {
-                                    (line + valid.upperBound).update(repeating: 0, count: outW - valid.upperBound)
-                                }
+                splitIntoPhases(images + (item * channels + channel) * planeSize,
+                                phases + (item * channels + channel) * phasedPlaneSize)
+            }
+        }
+        for channel in 0..<channels {
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let row = columns + ((channel * kernel + ky) * kernel + kx) * columnCount
+                    let valid = validColumns(kx: kx, outWidth: outW)
+                    let (phase, shift) = phaseAndShift(kx: kx)
+                    for item in 0..<batch {
+                        let phasePlane = phases + (item * channels + channel) * phasedPlaneSize + phase * phaseSize
+                        let target = row + item * positions
+                        for oy in 0..<outH {
+                            let y = oy * stride - padding + ky
+                            let line = target + oy * outW
+                            guard y >= 0 && y < height, !valid.isEmpty else {
+                                line.update(repeating: 0, count: outW)
+                                continue
+                            }
+                            if valid.lowerBound > 0 { line.update(repeating: 0, count: valid.lowerBound) }
+                            let source = phasePlane + y * phaseW + shift
+                            for ox in valid { line[ox] = source[ox] }
+                            if valid.upperBound < outW {
+                                (line + valid.upperBound).update(repeating: 0, count: outW - valid.upperBound)
                             }
                         }
                     }
@@ -97,38 +94,35 @@ public struct ConvolutionGeometry: Equatable, Sendable {
         let columnCount = batch * positions
         let planeSize = height * width, phaseW = phaseWidth, phaseSize = height * phaseW
         let phasedPlaneSize = stride * phaseSize
-        let items = 0..<batch
-        do {
-            let phaseCount = items.count * channels * phasedPlaneSize
-            let phases = UnsafeMutablePointer<Float>.allocate(capacity: phaseCount)
-            defer { phases.deallocate() }
-            phases.update(repeating: 0, count: phaseCount)
-            for channel in 0..<channels {
-                for ky in 0..<kernel {
-                    for kx in 0..<kernel {
-                        let row = columns + ((channel * kernel + ky) * kernel + kx) * columnCount
-                        let valid = validColumns(kx: kx, outWidth: outW)
-                        guard !valid.isEmpty else { continue }
-                        let (phase, shift) = phaseAndShift(kx: kx)
-                        for (slot, item) in items.enumerated() {
-                            let phasePlane = phases + (slot * channels + channel) * phasedPlaneSize + phase * phaseSize
-                            let source = row + item * positions
-                            for oy in 0..<outH {
-                                let y = oy * stride - padding + ky
-                                guard y >= 0 && y < height else { continue }
-                                let target = phasePlane + y * phaseW + shift
-                                let line = source + oy * outW
-                                for ox in valid { target[ox] += line[ox] }
-                            }
+        let phaseCount = batch * channels * phasedPlaneSize
+        let phases = UnsafeMutablePointer<Float>.allocate(capacity: phaseCount)
+        defer { phases.deallocate() }
+        phases.update(repeating: 0, count: phaseCount)
+        for channel in 0..<channels {
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let row = columns + ((channel * kernel + ky) * kernel + kx) * columnCount
+                    let valid = validColumns(kx: kx, outWidth: outW)
+                    guard !valid.isEmpty else { continue }
+                    let (phase, shift) = phaseAndShift(kx: kx)
+                    for item in 0..<batch {
+                        let phasePlane = phases + (item * channels + channel) * phasedPlaneSize + phase * phaseSize
+                        let source = row + item * positions
+                        for oy in 0..<outH {
+                            let y = oy * stride - padding + ky
+                            guard y >= 0 && y < height else { continue }
+                            let target = phasePlane + y * phaseW + shift
+                            let line = source + oy * outW
+                            for ox in valid { target[ox] += line[ox] }
                         }
                     }
                 }
             }
-            for (slot, item) in items.enumerated() {
-                for channel in 0..<channels {
-                    addPhases(phases + (slot * channels + channel) * phasedPlaneSize,
-                              into: images + (item * channels + channel) * planeSize)
-                }
+        }
+        for item in 0..<batch {
+            for channel in 0..<channels {
+                addPhases(phases + (item * channels + channel) * phasedPlaneSize,
+                          into: images + (item * channels + channel) * planeSize)
             }
         }
     }
