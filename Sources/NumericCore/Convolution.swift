@@ -40,14 +40,16 @@ public struct ConvolutionGeometry: Equatable, Sendable {
 
     /// Copies every kernel-sized patch of a batch of images into a column matrix of shape
     /// [patchSize, batch·outHeight·outWidth] (row = channel and kernel offset, column =
-    /// image and output position), so the convolution becomes one GEMM.
+    /// image and output position), so the convolution becomes one GEMM. Rows are `rowStride`
+    /// values apart (default: tight), so a block of images can fill its columns of a wider matrix.
     ///
     /// The images are first split into `stride` phase planes (columns by index modulo the
     /// stride) so that every kernel offset reads contiguous runs, and the column matrix is
     /// written row by row, in memory order.
-    func imageToColumns(_ images: UnsafePointer<Float>, batch: Int, into columns: UnsafeMutablePointer<Float>) {
+    func imageToColumns(_ images: UnsafePointer<Float>, batch: Int, into columns: UnsafeMutablePointer<Float>,
+                        rowStride: Int? = nil) {
         let outH = outHeight, outW = outWidth, positions = outH * outW
-        let columnCount = batch * positions
+        let rowStride = rowStride ?? batch * positions
         let planeSize = height * width, phaseW = phaseWidth, phaseSize = height * phaseW
         let phasedPlaneSize = stride * phaseSize
         let phases = UnsafeMutablePointer<Float>.allocate(capacity: batch * channels * phasedPlaneSize)
@@ -61,7 +63,7 @@ public struct ConvolutionGeometry: Equatable, Sendable {
         for channel in 0..<channels {
             for ky in 0..<kernel {
                 for kx in 0..<kernel {
-                    let row = columns + ((channel * kernel + ky) * kernel + kx) * columnCount
+                    let row = columns + ((channel * kernel + ky) * kernel + kx) * rowStride
                     let valid = validColumns(kx: kx, outWidth: outW)
                     let (phase, shift) = phaseAndShift(kx: kx)
                     for item in 0..<batch {
@@ -91,7 +93,7 @@ public struct ConvolutionGeometry: Equatable, Sendable {
     /// it was copied from. `images` must be zeroed (or hold values to add to).
     func columnsToImage(_ columns: UnsafePointer<Float>, batch: Int, into images: UnsafeMutablePointer<Float>) {
         let outH = outHeight, outW = outWidth, positions = outH * outW
-        let columnCount = batch * positions
+        let rowStride = batch * positions
         let planeSize = height * width, phaseW = phaseWidth, phaseSize = height * phaseW
         let phasedPlaneSize = stride * phaseSize
         let phaseCount = batch * channels * phasedPlaneSize
@@ -101,7 +103,7 @@ public struct ConvolutionGeometry: Equatable, Sendable {
         for channel in 0..<channels {
             for ky in 0..<kernel {
                 for kx in 0..<kernel {
-                    let row = columns + ((channel * kernel + ky) * kernel + kx) * columnCount
+                    let row = columns + ((channel * kernel + ky) * kernel + kx) * rowStride
                     let valid = validColumns(kx: kx, outWidth: outW)
                     guard !valid.isEmpty else { continue }
                     let (phase, shift) = phaseAndShift(kx: kx)
@@ -126,6 +128,11 @@ public struct ConvolutionGeometry: Equatable, Sendable {
             }
         }
     }
+
+    /// How many images go through im2col/col2im and their GEMM at a time: blocks of about
+    /// 1 MB of column values, so a block's columns are still in cache when the GEMM (or
+    /// col2im) reads them.
+    var imagesPerBlock: Int { max(1, (1 << 18) / max(1, patchSize * outHeight * outWidth)) }
 
     /// phase[r][y][j] = plane[y][j·stride + r].
     @inline(__always)
@@ -257,16 +264,23 @@ public struct Conv2D: Layer {
                     weight.value.storage.withUnsafeBufferPointer { w in
                         bias.value.storage.withUnsafeBufferPointer { b in
                             ParallelItems.forEachChunk(of: n) { _, items in
+                                // The slice's columns stay cached for backward as one
+                                // [patch, items·positions] matrix, filled a block at a time.
                                 let sliceColumns = cols.baseAddress! + patch * items.lowerBound * positions
-                                geometry.imageToColumns(x.baseAddress! + items.lowerBound * inputItem,
-                                                        batch: items.count, into: sliceColumns)
-                                let product = UnsafeMutablePointer<Float>.allocate(capacity: outC * items.count * positions)
+                                let rowStride = items.count * positions
+                                let blockSize = min(geometry.imagesPerBlock, items.count)
+                                let product = UnsafeMutablePointer<Float>.allocate(capacity: outC * blockSize * positions)
                                 defer { product.deallocate() }
-                                gemm(m: outC, n: items.count * positions, k: patch, a: w.baseAddress!,
-                                     b: sliceColumns, c: product)
-                                ChannelLayout.batchFirst(product, batch: items.count, channels: outC, positions: positions,
-                                                         bias: b.baseAddress!,
-                                                         into: y.baseAddress! + items.lowerBound * outputItem)
+                                for start in Swift.stride(from: 0, to: items.count, by: blockSize) {
+                                    let count = min(blockSize, items.count - start), item = items.lowerBound + start
+                                    let blockColumns = sliceColumns + start * positions
+                                    geometry.imageToColumns(x.baseAddress! + item * inputItem, batch: count,
+                                                            into: blockColumns, rowStride: rowStride)
+                                    gemm(m: outC, n: count * positions, k: patch, a: w.baseAddress!,
+                                         b: blockColumns, ldb: rowStride, c: product)
+                                    ChannelLayout.batchFirst(product, batch: count, channels: outC, positions: positions,
+                                                             bias: b.baseAddress!, into: y.baseAddress! + item * outputItem)
+                                }
                             }
                         }
                     }
@@ -291,9 +305,7 @@ public struct Conv2D: Layer {
             }
         }
         var inputGradient = Tensor(shape: needs.inputGradient ? [n, inChannels, geometry.height, geometry.width] : [0]) { _ in }
-        var columns = self.columns
-        self.columns = []  // the slices below are overwritten by dLoss/dColumns
-        columns.withUnsafeMutableBufferPointer { cols in
+        columns.withUnsafeBufferPointer { cols in
             inputGradient.storage.withUnsafeMutableBufferPointer { dx in
                 outputGradient.storage.withUnsafeBufferPointer { dy in
                     weight.value.storage.withUnsafeBufferPointer { w in
@@ -311,11 +323,19 @@ public struct Conv2D: Layer {
                                          a: gradient, b: sliceColumns, beta: beta, c: weightGradient)
                                 }
                                 guard needs.inputGradient else { return }
-                                gemm(transposeA: true, m: patch, n: count * positions, k: outC,
-                                     a: w.baseAddress!, b: gradient, c: sliceColumns)
                                 let sliceGradient = dx.baseAddress! + items.lowerBound * inputItem
                                 sliceGradient.update(repeating: 0, count: count * inputItem)
-                                geometry.columnsToImage(sliceColumns, batch: count, into: sliceGradient)
+                                let blockSize = min(geometry.imagesPerBlock, count)
+                                let columnGradient = UnsafeMutablePointer<Float>.allocate(capacity: patch * blockSize * positions)
+                                defer { columnGradient.deallocate() }
+                                for start in Swift.stride(from: 0, to: count, by: blockSize) {
+                                    let blockCount = min(blockSize, count - start)
+                                    gemm(transposeA: true, m: patch, n: blockCount * positions, k: outC,
+                                         a: w.baseAddress!, b: gradient + start * positions, ldb: count * positions,
+                                         c: columnGradient)
+                                    geometry.columnsToImage(columnGradient, batch: blockCount,
+                                                            into: sliceGradient + start * inputItem)
+                                }
                             }
                         }
                     }
@@ -400,10 +420,6 @@ public struct ConvTranspose2D: Layer {
                                 let sliceInput = cf.baseAddress! + items.lowerBound * inputItem
                                 ChannelLayout.channelFirst(x.baseAddress! + items.lowerBound * inputItem, batch: count,
                                                            channels: inC, positions: positions, into: sliceInput)
-                                let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * count * positions)
-                                defer { columns.deallocate() }
-                                gemm(transposeA: true, m: patch, n: count * positions, k: inC,
-                                     a: w.baseAddress!, b: sliceInput, c: columns)
                                 let sliceOutput = y.baseAddress! + items.lowerBound * outputItem
                                 for item in 0..<count {
                                     for channel in 0..<outC {
@@ -411,7 +427,16 @@ public struct ConvTranspose2D: Layer {
                                             .update(repeating: b[channel], count: planes)
                                     }
                                 }
-                                geometry.columnsToImage(columns, batch: count, into: sliceOutput)
+                                let blockSize = min(geometry.imagesPerBlock, count)
+                                let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * blockSize * positions)
+                                defer { columns.deallocate() }
+                                for start in Swift.stride(from: 0, to: count, by: blockSize) {
+                                    let blockCount = min(blockSize, count - start)
+                                    gemm(transposeA: true, m: patch, n: blockCount * positions, k: inC,
+                                         a: w.baseAddress!, b: sliceInput + start * positions, ldb: count * positions,
+                                         c: columns)
+                                    geometry.columnsToImage(columns, batch: blockCount, into: sliceOutput + start * outputItem)
+                                }
                             }
                         }
                     }
@@ -444,22 +469,29 @@ public struct ConvTranspose2D: Layer {
                         weight.gradient.storage.withUnsafeMutableBufferPointer { dw in
                             ParallelItems.forEachChunk(of: n, accumulatingInto: dw, enabled: needs.parameterGradients) {
                                 items, weightGradient, beta in
-                                let count = items.count
-                                let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * count * positions)
-                                defer { columns.deallocate() }
-                                geometry.imageToColumns(dy.baseAddress! + items.lowerBound * outputItem, batch: count,
-                                                        into: columns)
-                                if let weightGradient {
-                                    gemm(transposeB: true, m: inC, n: patch, k: count * positions,
-                                         a: cf.baseAddress! + items.lowerBound * inputItem, b: columns,
-                                         beta: beta, c: weightGradient)
+                                let count = items.count, blockSize = min(geometry.imagesPerBlock, count)
+                                let sliceInput = cf.baseAddress! + items.lowerBound * inputItem
+                                let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * blockSize * positions)
+                                let product = UnsafeMutablePointer<Float>.allocate(capacity: inC * blockSize * positions)
+                                defer {
+                                    columns.deallocate()
+                                    product.deallocate()
                                 }
-                                guard needs.inputGradient else { return }
-                                let product = UnsafeMutablePointer<Float>.allocate(capacity: inC * count * positions)
-                                defer { product.deallocate() }
-                                gemm(m: inC, n: count * positions, k: patch, a: w.baseAddress!, b: columns, c: product)
-                                ChannelLayout.batchFirst(product, batch: count, channels: inC, positions: positions,
-                                                         bias: nil, into: dx.baseAddress! + items.lowerBound * inputItem)
+                                for start in Swift.stride(from: 0, to: count, by: blockSize) {
+                                    let blockCount = min(blockSize, count - start), item = items.lowerBound + start
+                                    geometry.imageToColumns(dy.baseAddress! + item * outputItem, batch: blockCount,
+                                                            into: columns)
+                                    if let weightGradient {
+                                        gemm(transposeB: true, m: inC, n: patch, k: blockCount * positions,
+                                             a: sliceInput + start * positions, lda: count * positions, b: columns,
+                                             beta: start == 0 ? beta : 1, c: weightGradient)
+                                    }
+                                    guard needs.inputGradient else { continue }
+                                    gemm(m: inC, n: blockCount * positions, k: patch, a: w.baseAddress!, b: columns,
+                                         c: product)
+                                    ChannelLayout.batchFirst(product, batch: blockCount, channels: inC, positions: positions,
+                                                             bias: nil, into: dx.baseAddress! + item * inputItem)
+                                }
                             }
                         }
                     }

@@ -46,34 +46,47 @@ final class CoreBehaviourTests: XCTestCase {
         }
     }
 
-    /// The convolutions hand each thread a slice of the batch; the slices must add up to the
+    /// The convolutions hand each thread a slice of the batch and take a slice through im2col,
+    /// GEMM and col2im in blocks of about 1 MB of columns; slices and blocks must add up to the
     /// single-threaded result (outputs, input and parameter gradients).
     func testConvolutionsGiveTheSameResultsOnOneAndThreeThreads() {
         var generator = SeededGenerator(seed: 6)
-        let network = Sequential([
+        // Small images: one block per slice. Larger ones: 10 (conv) and 6 (transposed) images per
+        // block, so a 23-image batch takes several blocks on one thread and fewer on three.
+        let small = Sequential([
             Conv2D(inChannels: 2, outChannels: 4, kernel: 5, stride: 2, padding: 2, generator: &generator),
             LeakyReLU(slope: 0.2),
             ConvTranspose2D(inChannels: 4, outChannels: 3, kernel: 3, stride: 2, padding: 1, outputPadding: 1,
                             generator: &generator),
         ])
-        let input = Tensor(shape: [7, 2, 10, 10], storage: (0..<1400).map { _ in generator.nextUniform(-1, 1) })
+        let large = Sequential([
+            Conv2D(inChannels: 4, outChannels: 8, kernel: 5, stride: 1, padding: 2, generator: &generator),
+            LeakyReLU(slope: 0.2),
+            ConvTranspose2D(inChannels: 8, outChannels: 6, kernel: 5, stride: 2, padding: 2, outputPadding: 1,
+                            generator: &generator),
+        ])
         let saved = ComputeThreads.count
         defer { ComputeThreads.set(saved) }
-        func run(threads: Int) -> (output: Tensor, inputGradient: Tensor, parameterGradients: [Tensor]) {
-            ComputeThreads.set(threads)
-            var copy = network
-            let output = copy.forward(input)
-            let inputGradient = copy.backward(output)
-            var gradients: [Tensor] = []
-            copy.visitParameters { gradients.append($0.gradient) }
-            return (output, inputGradient, gradients)
-        }
-        let single = run(threads: 1), several = run(threads: 3)
-        XCTAssertEqual(single.output.shape, [7, 3, 10, 10])
-        for (expected, actual) in zip([single.output, single.inputGradient] + single.parameterGradients,
-                                      [several.output, several.inputGradient] + several.parameterGradients) {
-            XCTAssertEqual(expected.shape, actual.shape)
-            for (x, y) in zip(expected.storage, actual.storage) { XCTAssertEqual(x, y, accuracy: 1e-4 * max(1, abs(x))) }
+        for (network, inputShape, outputShape) in [(small, [7, 2, 10, 10], [7, 3, 10, 10]),
+                                                   (large, [23, 4, 16, 16], [23, 6, 32, 32])] {
+            let count = inputShape.reduce(1, *)
+            let input = Tensor(shape: inputShape, storage: (0..<count).map { _ in generator.nextUniform(-1, 1) })
+            func run(threads: Int) -> [Tensor] {
+                ComputeThreads.set(threads)
+                var copy = network
+                let output = copy.forward(input)
+                var results = [output, copy.backward(output)]
+                copy.visitParameters { results.append($0.gradient) }
+                return results
+            }
+            let single = run(threads: 1), several = run(threads: 3)
+            XCTAssertEqual(single[0].shape, outputShape)
+            for (expected, actual) in zip(single, several) {
+                XCTAssertEqual(expected.shape, actual.shape)
+                for (x, y) in zip(expected.storage, actual.storage) {
+                    XCTAssertEqual(x, y, accuracy: 1e-4 * max(1, abs(x)), "\(inputShape)")
+                }
+            }
         }
     }
 
