@@ -1,7 +1,6 @@
 // Layer: numeric core. May use CBLAS only; knows nothing of R-DC, sessions or files.
 
 import CBLAS
-import Dispatch
 
 /// The number of threads the numeric core computes on.
 ///
@@ -78,7 +77,7 @@ public func parallelGemm(
         return
     }
     let extent = splitRows ? m : n
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+    runWorkers(workers) { worker in
         // Band edges on multiples of 16 keep every band on OpenBLAS's full-width kernels.
         let first = (extent * worker / workers) / minimumBand * minimumBand
         let last = worker == workers - 1 ? extent : (extent * (worker + 1) / workers) / minimumBand * minimumBand

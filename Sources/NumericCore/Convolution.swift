@@ -134,6 +134,23 @@ public struct ConvolutionGeometry: Equatable, Sendable {
     /// col2im) reads them.
     var imagesPerBlock: Int { max(1, (1 << 18) / max(1, patchSize * outHeight * outWidth)) }
 
+    /// Adds the columns Wᵀ·source back onto `count` images through col2im, a block of images at a
+    /// time: a convolution's input gradient and a transposed convolution's output. `weights` is
+    /// [sourceChannels, patchSize]; `source` is channel-first, [sourceChannels, count·positions].
+    func addColumnProduct(weights: UnsafePointer<Float>, source: UnsafePointer<Float>, sourceChannels: Int,
+                          count: Int, into images: UnsafeMutablePointer<Float>) {
+        let positions = outHeight * outWidth, imageSize = channels * height * width
+        let blockSize = min(imagesPerBlock, count)
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: patchSize * blockSize * positions)
+        defer { columns.deallocate() }
+        for start in Swift.stride(from: 0, to: count, by: blockSize) {
+            let blockCount = min(blockSize, count - start)
+            gemm(transposeA: true, m: patchSize, n: blockCount * positions, k: sourceChannels,
+                 a: weights, b: source + start * positions, ldb: count * positions, c: columns)
+            columnsToImage(columns, batch: blockCount, into: images + start * imageSize)
+        }
+    }
+
     /// phase[r][y][j] = plane[y][j·stride + r].
     @inline(__always)
     private func splitIntoPhases(_ plane: UnsafePointer<Float>, _ phases: UnsafeMutablePointer<Float>) {
@@ -325,17 +342,8 @@ public struct Conv2D: Layer {
                                 guard needs.inputGradient else { return }
                                 let sliceGradient = dx.baseAddress! + items.lowerBound * inputItem
                                 sliceGradient.update(repeating: 0, count: count * inputItem)
-                                let blockSize = min(geometry.imagesPerBlock, count)
-                                let columnGradient = UnsafeMutablePointer<Float>.allocate(capacity: patch * blockSize * positions)
-                                defer { columnGradient.deallocate() }
-                                for start in Swift.stride(from: 0, to: count, by: blockSize) {
-                                    let blockCount = min(blockSize, count - start)
-                                    gemm(transposeA: true, m: patch, n: blockCount * positions, k: outC,
-                                         a: w.baseAddress!, b: gradient + start * positions, ldb: count * positions,
-                                         c: columnGradient)
-                                    geometry.columnsToImage(columnGradient, batch: blockCount,
-                                                            into: sliceGradient + start * inputItem)
-                                }
+                                geometry.addColumnProduct(weights: w.baseAddress!, source: gradient, sourceChannels: outC,
+                                                          count: count, into: sliceGradient)
                             }
                         }
                     }
@@ -407,7 +415,7 @@ public struct ConvTranspose2D: Layer {
                                            kernel: kernel, stride: stride, padding: padding)
         self.geometry = geometry
         inputShape = input.shape
-        let positions = inH * inW, inC = inChannels, outC = outChannels, patch = geometry.patchSize
+        let positions = inH * inW, inC = inChannels, outC = outChannels
         let inputItem = inC * positions, planes = outH * outW, outputItem = outC * planes
         var channelFirst = [Float](unsafeUninitializedCapacity: input.count) { $1 = $0.count }
         let output = Tensor(shape: [n, outC, outH, outW]) { y in
@@ -427,16 +435,8 @@ public struct ConvTranspose2D: Layer {
                                             .update(repeating: b[channel], count: planes)
                                     }
                                 }
-                                let blockSize = min(geometry.imagesPerBlock, count)
-                                let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * blockSize * positions)
-                                defer { columns.deallocate() }
-                                for start in Swift.stride(from: 0, to: count, by: blockSize) {
-                                    let blockCount = min(blockSize, count - start)
-                                    gemm(transposeA: true, m: patch, n: blockCount * positions, k: inC,
-                                         a: w.baseAddress!, b: sliceInput + start * positions, ldb: count * positions,
-                                         c: columns)
-                                    geometry.columnsToImage(columns, batch: blockCount, into: sliceOutput + start * outputItem)
-                                }
+                                geometry.addColumnProduct(weights: w.baseAddress!, source: sliceInput, sourceChannels: inC,
+                                                          count: count, into: sliceOutput)
                             }
                         }
                     }

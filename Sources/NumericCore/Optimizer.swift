@@ -2,6 +2,9 @@
 
 import Foundation
 
+/// Optimisers update a parameter on several threads in slices of at least this many values.
+private let parameterSlice = 1 << 15
+
 /// Updates a layer's parameters from their accumulated gradients, then clears the gradients.
 public protocol Optimizer: AnyObject {
     /// Applies one update to every parameter of `model` (in its visiting order).
@@ -31,9 +34,6 @@ public final class Adam: Optimizer {
         self.epsilon = epsilon
     }
 
-    /// Parameters are updated on several threads in slices of at least this many values.
-    static let minimumChunk = 1 << 15
-
     public func update<Model: Layer>(_ model: inout Model) {
         step += 1
         let correction1 = 1 - pow(beta1, Float(step)), correction2 = 1 - pow(beta2, Float(step))
@@ -51,7 +51,7 @@ public final class Adam: Optimizer {
                 secondMoments[index].withUnsafeMutableBufferPointer { v in
                     parameter.gradient.storage.withUnsafeMutableBufferPointer { g in
                         parameter.value.storage.withUnsafeMutableBufferPointer { w in
-                            ParallelItems.forEachChunk(of: w.count, minimumChunk: Self.minimumChunk) { _, range in
+                            ParallelItems.forEachChunk(of: w.count, minimumChunk: parameterSlice) { _, range in
                                 for i in range {
                                     let gradient = g[i]
                                     m[i] = b1 * m[i] + (1 - b1) * gradient
@@ -92,7 +92,7 @@ public final class SGD: Optimizer {
             velocities[index].withUnsafeMutableBufferPointer { velocity in
                 parameter.gradient.storage.withUnsafeMutableBufferPointer { g in
                     parameter.value.storage.withUnsafeMutableBufferPointer { w in
-                        ParallelItems.forEachChunk(of: w.count, minimumChunk: Adam.minimumChunk) { _, range in
+                        ParallelItems.forEachChunk(of: w.count, minimumChunk: parameterSlice) { _, range in
                             for i in range {
                                 velocity[i] = mu * velocity[i] + g[i]
                                 w[i] -= lr * velocity[i]

@@ -35,11 +35,23 @@ def send_control(client, msg_type: str, content: dict | None = None) -> dict:
     return control_reply(client, request["header"]["msg_id"], timeout=5)
 
 
+def start_training(client):
+    """Starts LONG_TRAINING and returns its cell once the first progress update has arrived."""
+    training = start_cell(client, LONG_TRAINING)
+    read_until(client, training, first_progress, timeout=60)
+    return training
+
+
+def assert_interrupted(training) -> None:
+    """The cell ended in exactly the error an interrupt raises."""
+    assert training.status == "error"
+    assert training.reply["content"]["ename"] == "Interrupted"
+
+
 def test_interrupt_stops_training_keeps_the_model_and_training_continues():
     with running_kernel() as (_, client):
         assert run_cell(client, TRAINING_DATA).status == "ok"
-        training = start_cell(client, LONG_TRAINING)
-        read_until(client, training, first_progress, timeout=60)
+        training = start_training(client)
 
         asked = time.monotonic()
         reply = send_control(client, "interrupt_request")
@@ -48,8 +60,7 @@ def test_interrupt_stops_training_keeps_the_model_and_training_continues():
 
         finish_cell(client, training, timeout=30)
         stopped_after = time.monotonic() - asked
-        assert training.status == "error"
-        assert training.reply["content"]["ename"] == "Interrupted"
+        assert_interrupted(training)
         errors = training.of_type("error")
         assert len(errors) == 1 and errors[0]["content"]["ename"] == "Interrupted"
         assert stopped_after < 10, f"training took {stopped_after:.1f}s to stop after the interrupt"
@@ -72,8 +83,7 @@ def test_kernel_manager_interrupt_stops_training():
     with running_kernel() as (manager, client):
         assert manager.kernel_spec.interrupt_mode == "message"
         assert run_cell(client, "data synthetic n=1000 size=16\nmodel dense").status == "ok"
-        training = start_cell(client, LONG_TRAINING)
-        read_until(client, training, first_progress, timeout=60)
+        training = start_training(client)
         manager.interrupt_kernel()
         # The manager sends interrupt_request on its own control socket; the reply comes back there.
         assert manager._control_socket.poll(5000), "no interrupt_reply on the manager's control socket"
@@ -81,16 +91,14 @@ def test_kernel_manager_interrupt_stops_training():
         assert reply["header"]["msg_type"] == "interrupt_reply"
         assert reply["content"]["status"] == "ok"
         finish_cell(client, training, timeout=30)
-        assert training.status == "error"
-        assert training.reply["content"]["ename"] == "Interrupted"
+        assert_interrupted(training)
         assert run_cell(client, "echo still here").stdout() == "still here\n"
 
 
 def test_kernel_info_on_control_is_answered_while_a_cell_trains():
     with running_kernel() as (_, client):
         assert run_cell(client, TRAINING_DATA).status == "ok"
-        training = start_cell(client, LONG_TRAINING)
-        read_until(client, training, first_progress, timeout=60)
+        training = start_training(client)
 
         asked = time.monotonic()
         info = send_control(client, "kernel_info_request")
