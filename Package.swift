@@ -6,7 +6,8 @@
 //   RDCSession  (command language, session state, outputs)
 //   RDCMethod   (models, trainers, clustering, metrics, data)   RDCRender (PNG pictures)
 //   NumericCore (tensors, layers, losses, optimisers, kNN, k-means on BLAS)
-//   CBLAS, CZMQ, CPNG, CZlib (thin system-library targets); SignalPipe (SIGINT for both front ends)
+//   CBLAS, CZMQ, CPNG, CZlib (thin system-library targets); SignalPipe (SIGINT for both front ends);
+//   SafeFiles (atomic writes and plain-words file errors, for every layer)
 import PackageDescription
 
 /// Numeric loops are 10-100x slower unoptimised, so our own modules are always built with -O,
@@ -29,18 +30,20 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
-        .target(name: "NumericCore", dependencies: ["CBLAS"], swiftSettings: optimised),
-        .target(name: "RDCMethod", dependencies: ["NumericCore", "CZlib"], swiftSettings: optimised),
-        .target(name: "RDCRender", dependencies: ["CPNG"], swiftSettings: optimised),
-        .target(name: "RDCSession", dependencies: ["RDCMethod", "RDCRender"], swiftSettings: optimised),
+        .target(name: "SafeFiles"),
+        .target(name: "NumericCore", dependencies: ["CBLAS", "SafeFiles"], swiftSettings: optimised),
+        .target(name: "RDCMethod", dependencies: ["NumericCore", "CZlib", "SafeFiles"], swiftSettings: optimised),
+        .target(name: "RDCRender", dependencies: ["CPNG", "SafeFiles"], swiftSettings: optimised),
+        .target(name: "RDCSession", dependencies: ["RDCMethod", "RDCRender", "SafeFiles"], swiftSettings: optimised),
         .target(name: "SignalPipe"),
-        .target(name: "JupyterKernel", dependencies: ["CZMQ", "SignalPipe", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "RDCTerminal", dependencies: ["RDCSession", "SignalPipe"]),
+        .target(name: "JupyterKernel", dependencies: ["CZMQ", "SignalPipe", "SafeFiles", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "RDCTerminal", dependencies: ["RDCSession", "SignalPipe", "SafeFiles"]),
         .executableTarget(name: "rdc", dependencies: [
-            "JupyterKernel", "RDCTerminal", "RDCSession",
+            "JupyterKernel", "RDCTerminal", "RDCSession", "SafeFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimised),
 
+        .testTarget(name: "SafeFilesTests", dependencies: ["SafeFiles"]),
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"], swiftSettings: optimised),
         .testTarget(name: "RDCMethodTests", dependencies: ["RDCMethod"], exclude: ["Fixtures"], swiftSettings: optimised),
         .testTarget(name: "RDCRenderTests", dependencies: ["RDCRender", "CPNG"]),
