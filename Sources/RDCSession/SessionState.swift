@@ -2,6 +2,7 @@
 // holds between commands, and the dispatch of one parsed command onto it.
 
 import Foundation
+import SafeFiles
 
 /// A clustering of the session's data and the embedding it was read from.
 struct ClusteringSnapshot {
@@ -91,19 +92,23 @@ struct SessionState {
     }
 
     /// The current model's raw embedding of every sample, computed once per model change.
+    /// Refuses embeddings with NaN or infinite values: every figure read off them would be
+    /// meaningless.
     mutating func embedding() throws -> Tensor {
         let (data, model) = try requireModel()
         if let cachedEmbedding { return cachedEmbedding }
         let embedding = Trainer.embed(model.autoencoder, samples: data.samples)
+        guard embedding.isFinite else {
+            throw CommandFailure("the model's embeddings contain NaN or infinite values (its weights have diverged, "
+                                 + "or the data holds such values); build a new model with `model` or `load` a checkpoint")
+        }
         cachedEmbedding = embedding
         return embedding
     }
 
-    /// "pretrain 10 + refine 2 epochs", or "untrained".
+    /// "pretrain 10 + refine 2 epochs", "untrained", or with batches of an unfinished epoch.
     var trainingPosition: String {
-        guard let model else { return "no model" }
-        if model.pretrainEpochs == 0 && model.refineEpochs == 0 { return "untrained" }
-        return "pretrain \(model.pretrainEpochs) + refine \(model.refineEpochs) epochs"
+        model?.progressDescription ?? "no model"
     }
 }
 
@@ -144,9 +149,11 @@ struct CommandFailure: Error {
         self.keepsChanges = keepsChanges
     }
 
-    /// The message of an error from a lower layer (their descriptions are written for users).
+    /// The message of an error from a lower layer (their descriptions are written for users;
+    /// Foundation's file errors are put in plain words).
     static func describe(_ error: Error) -> String {
         if let failure = error as? CommandFailure { return failure.message }
+        if let problem = FileProblem(foundationError: error) { return problem.description }
         return String(describing: error)
     }
 }

@@ -74,7 +74,7 @@ struct BenchCommand: ParsableCommand {
         var timings: [Double] = []
         for step in 0..<(steps + 3) {
             let start = DispatchTime.now().uptimeNanoseconds
-            _ = AutoencoderStep.train(autoencoder: &autoencoder, critic: &critic, batch: input, settings: settings,
+            _ = try AutoencoderStep.train(autoencoder: &autoencoder, critic: &critic, batch: input, settings: settings,
                                autoencoderOptimizer: autoencoderOptimizer, criticOptimizer: criticOptimizer,
                                generator: &generator)
             if step >= 3 { timings.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }

@@ -64,7 +64,7 @@ struct QualityCommand: ParsableCommand {
             var state = TrainingState(blueprint: blueprint, seed: seed)
             let token = CancellationToken()
             var start = Date()
-            _ = Trainer.pretrain(&state, samples: dataset.samples, epochs: pretrain, settings: PretrainSettings(),
+            _ = try Trainer.pretrain(&state, samples: dataset.samples, epochs: pretrain, settings: PretrainSettings(),
                                  cancellation: token, observer: epochPrinter(seed: seed))
             let phase1Seconds = Date().timeIntervalSince(start)
             report("seed \(seed) Phase 1", try score(state, dataset, labels, k, seed), seconds: phase1Seconds,

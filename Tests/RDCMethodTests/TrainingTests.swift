@@ -23,7 +23,7 @@ final class TrainingTests: XCTestCase {
         let enough = CancellationToken()
         func recentMean() -> Float { losses.suffix(10).reduce(0, +) / Float(min(losses.count, 10)) }
         // Up to 300 steps; stop as soon as the mean of the last 10 losses is 10x below the first.
-        _ = Trainer.pretrain(&state, samples: images, epochs: 300, settings: settings, cancellation: enough,
+        _ = try Trainer.pretrain(&state, samples: images, epochs: 300, settings: settings, cancellation: enough,
                              observer: TrainingObserver(batchFinished: { report in
                                  losses.append(report.losses[0].value)
                                  if losses.count >= 10 && recentMean() < losses[0] / 10 { enough.cancel() }
@@ -37,7 +37,7 @@ final class TrainingTests: XCTestCase {
         func run() throws -> [Float] {
             var state = TrainingState(blueprint: try ModelBlueprint(kind: .conv, inputShape: [1, 16, 16], latentSize: 6), seed: 42)
             var losses: [Float] = []
-            _ = Trainer.pretrain(&state, samples: images, epochs: 5, settings: PretrainSettings(batchSize: 32),
+            _ = try Trainer.pretrain(&state, samples: images, epochs: 5, settings: PretrainSettings(batchSize: 32),
                                  cancellation: CancellationToken(),
                                  observer: TrainingObserver(batchFinished: { losses += $0.losses.map(\.value) }))
             return losses
@@ -53,7 +53,7 @@ final class TrainingTests: XCTestCase {
         var state = TrainingState(blueprint: blueprint, seed: 7)
         let pretrain = PretrainSettings(batchSize: 32)
         let refine = RefineSettings(batchSize: 32, neighbours: 5, acai: ACAISettings(criticEnabled: true))
-        _ = Trainer.pretrain(&state, samples: images, epochs: 2, settings: pretrain, cancellation: CancellationToken())
+        _ = try Trainer.pretrain(&state, samples: images, epochs: 2, settings: pretrain, cancellation: CancellationToken())
         _ = try Trainer.refine(&state, samples: images, epochs: 1, settings: refine, cancellation: CancellationToken())
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("rdc-\(UUID()).ckpt").path
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -65,7 +65,7 @@ final class TrainingTests: XCTestCase {
             var losses: [Float] = []
             let observer = TrainingObserver(batchFinished: { losses += $0.losses.map(\.value) })
             _ = try Trainer.refine(&state, samples: images, epochs: 2, settings: refine, cancellation: CancellationToken(), observer: observer)
-            _ = Trainer.pretrain(&state, samples: images, epochs: 1, settings: pretrain, cancellation: CancellationToken(), observer: observer)
+            _ = try Trainer.pretrain(&state, samples: images, epochs: 1, settings: pretrain, cancellation: CancellationToken(), observer: observer)
             return losses.map(\.bitPattern)
         }
         let loaded = try Checkpoint.read(from: path)
@@ -96,7 +96,7 @@ final class TrainingTests: XCTestCase {
         let token = CancellationToken()
         var batches = 0
         let before = state.autoencoder.parameterValues
-        let outcome = Trainer.pretrain(&state, samples: images, epochs: 3, settings: PretrainSettings(batchSize: 32),
+        let outcome = try Trainer.pretrain(&state, samples: images, epochs: 3, settings: PretrainSettings(batchSize: 32),
                                        cancellation: token,
                                        observer: TrainingObserver(batchFinished: { report in
                                            batches += 1
@@ -108,10 +108,84 @@ final class TrainingTests: XCTestCase {
         XCTAssertNotEqual(state.autoencoder.parameterValues, before)
         XCTAssertTrue(state.autoencoder.parameterValues.allSatisfy { $0.storage.allSatisfy(\.isFinite) })
         token.reset()
-        XCTAssertEqual(Trainer.pretrain(&state, samples: images, epochs: 1, settings: PretrainSettings(batchSize: 32),
+        XCTAssertEqual(try Trainer.pretrain(&state, samples: images, epochs: 1, settings: PretrainSettings(batchSize: 32),
                                         cancellation: token), .finished)
         XCTAssertEqual(state.pretrainEpochs, 2)
         XCTAssertEqual(state.history.map(\.epoch), [1, 2])
+    }
+
+    func testAnInterruptedEpochIsFinishedFirstWithItsOwnOrder() throws {
+        let images = try shapes(160, size: 16)
+        let blueprint = try ModelBlueprint(kind: .dense, inputShape: [1, 16, 16], latentSize: 4)
+        let settings = PretrainSettings(batchSize: 32)
+        var uninterrupted = TrainingState(blueprint: blueprint, seed: 3)
+        _ = try Trainer.pretrain(&uninterrupted, samples: images, epochs: 2, settings: settings, cancellation: CancellationToken())
+
+        var state = TrainingState(blueprint: blueprint, seed: 3)
+        let token = CancellationToken()
+        let outcome = try Trainer.pretrain(&state, samples: images, epochs: 2, settings: settings, cancellation: token,
+                                           observer: TrainingObserver(batchFinished: { if $0.batch == 2 { token.cancel() } }))
+        XCTAssertEqual(outcome, .cancelled(epoch: 1, batches: 2))
+        XCTAssertEqual(state.partialBatches(of: .pretrain), 2)
+        XCTAssertEqual(state.progressDescription, "pretrain 0 epochs + 2 batches, refine 0 epochs")
+        // Through a checkpoint, then the rest: the same numbers as without the interrupt.
+        state = try Checkpoint.decode(Checkpoint(state: state, clustering: nil).encoded()).state
+        XCTAssertEqual(state.partialEpoch?.batchesDone, 2)
+        token.reset()
+        var reported: [Int] = []
+        XCTAssertEqual(try Trainer.pretrain(&state, samples: images, epochs: 2, settings: settings, cancellation: token,
+                                            observer: TrainingObserver(batchFinished: { reported.append($0.batch) })), .finished)
+        XCTAssertEqual(reported, [3, 4, 5, 1, 2, 3, 4, 5])
+        XCTAssertNil(state.partialEpoch)
+        XCTAssertEqual(state.pretrainEpochs, 2)
+        XCTAssertEqual(state.autoencoder.parameterValues, uninterrupted.autoencoder.parameterValues)
+    }
+
+    func testAnUnfinishedEpochLeftForTheOtherPhaseIsBookedAsAbandoned() throws {
+        let images = try shapes(96, size: 16)
+        var state = TrainingState(blueprint: try ModelBlueprint(kind: .dense, inputShape: [1, 16, 16], latentSize: 4), seed: 5)
+        let token = CancellationToken()
+        _ = try Trainer.pretrain(&state, samples: images, epochs: 1, settings: PretrainSettings(batchSize: 32), cancellation: token,
+                                 observer: TrainingObserver(batchFinished: { if $0.batch == 1 { token.cancel() } }))
+        token.reset()
+        _ = try Trainer.refine(&state, samples: images, epochs: 1, settings: RefineSettings(batchSize: 32, neighbours: 3),
+                               cancellation: token)
+        XCTAssertEqual(state.history.map(\.phase), [.pretrain, .refine])
+        XCTAssertEqual(state.history.map(\.partialBatches), [1, nil])
+        XCTAssertEqual(state.pretrainEpochs, 0)
+        let restored = try Checkpoint.decode(Checkpoint(state: state, clustering: nil).encoded()).state
+        XCTAssertEqual(restored.history, state.history)
+    }
+
+    func testADivergingBatchIsNotAppliedAndStopsTheRun() throws {
+        let images = try shapes(128, size: 16)
+        let blueprint = try ModelBlueprint(kind: .dense, inputShape: [1, 16, 16], latentSize: 4)
+        // Adam moves every weight by about lr on its first step: 1e30 overflows the next forward pass.
+        let settings = PretrainSettings(batchSize: 32, learningRate: 1e30)
+        var state = TrainingState(blueprint: blueprint, seed: 6)
+        let outcome = try Trainer.pretrain(&state, samples: images, epochs: 5, settings: settings, cancellation: CancellationToken())
+        guard case .diverged(let epoch, let batch, let losses) = outcome else { return XCTFail("got \(outcome)") }
+        XCTAssertFalse(losses.allSatisfy { $0.value.isFinite } && batch == 1)
+        let applied = (epoch - 1) * 4 + batch - 1
+        XCTAssertGreaterThanOrEqual(applied, 1)
+        XCTAssertEqual(state.pretrainOptimizers.autoencoder.step, applied, "only the batches before the bad one were applied")
+        XCTAssertEqual(state.pretrainOptimizers.critic.step, applied)
+        XCTAssertTrue(state.autoencoder.parameterValues.allSatisfy(\.isFinite))
+        XCTAssertEqual(state.partialBatches(of: .pretrain), batch - 1)
+
+        // The same run stopped by hand just before that batch holds exactly the same weights.
+        var reference = TrainingState(blueprint: blueprint, seed: 6)
+        let token = CancellationToken()
+        var seen = 0
+        _ = try Trainer.pretrain(&reference, samples: images, epochs: 5, settings: settings, cancellation: token,
+                                 observer: TrainingObserver(batchFinished: { _ in
+                                     seen += 1
+                                     if seen == applied { token.cancel() }
+                                 }))
+        XCTAssertEqual(state.autoencoder.parameterValues, reference.autoencoder.parameterValues)
+        XCTAssertEqual(state.critic.network.parameterValues, reference.critic.network.parameterValues)
+        XCTAssertEqual(state.pretrainOptimizers.autoencoder.firstMoments, reference.pretrainOptimizers.autoencoder.firstMoments)
+        XCTAssertEqual(state.pretrainOptimizers.autoencoder.secondMoments, reference.pretrainOptimizers.autoencoder.secondMoments)
     }
 
     func testProximityLossGradientMatchesFiniteDifferences() {

@@ -242,17 +242,68 @@ final class SessionTests: XCTestCase {
         }
         XCTAssertEqual(interrupted.failure?.kind, .interrupted)
         XCTAssertEqual(interrupted.failure?.name, "Interrupted")
-        XCTAssertTrue(interrupted.text.contains("interrupted at pretrain epoch"), interrupted.text)
-        XCTAssertTrue(interrupted.text.contains("the model keeps every finished batch"))
+        let message = interrupted.failure?.message ?? ""
+        XCTAssertTrue(message.contains("interrupted at pretrain epoch"), message)
+        XCTAssertTrue(message.contains("the model keeps every finished batch"), message)
+        XCTAssertFalse(interrupted.text.contains("interrupted at"), "said once, as the error: \(interrupted.text)")
         XCTAssertFalse(interrupted.text.contains("after"))
 
-        let history = succeed(session, "history").tables.first?.rows ?? []
-        let finished = history.count
+        let finished = succeed(session, "history").tables.first?.rows.filter { !$0[1].contains("batches") }.count ?? 0
         XCTAssertGreaterThanOrEqual(finished, 1)
         XCTAssertLessThan(finished, 50)
-        XCTAssertEqual(statusItem(session, "pretrain epochs"), String(finished))
+        XCTAssertTrue(statusItem(session, "pretrain epochs")?.hasPrefix(String(finished)) ?? false)
         let resumed = succeed(session, "pretrain epochs=1 batch=32")
         XCTAssertTrue(resumed.text.contains("pretrain: epoch \(finished + 1) done"), resumed.text)
+        XCTAssertEqual(statusItem(session, "pretrain epochs"), String(finished + 1))
+    }
+
+    func testInterruptMidEpochIsBookedAndSurvivesSaveAndLoad() throws {
+        let session = makeSession()
+        _ = succeed(session, "data synthetic n=640 size=16\nmodel dense latent=4")
+        var batchesSeen = 0
+        let interrupted = run(session, "pretrain epochs=3 batch=32") { output in
+            guard case .progress(let event) = output, !event.isFinal else { return }
+            batchesSeen = event.batch
+            if event.epoch == 1 && event.batch >= 3 { session.interrupt() }
+        }
+        XCTAssertEqual(interrupted.failure?.kind, .interrupted)
+        let booked = try XCTUnwrap(statusItem(session, "pretrain epochs"))
+        XCTAssertTrue(booked.hasPrefix("0 + "), booked)
+        XCTAssertTrue(booked.contains("batches of epoch 1"), booked)
+        let batches = try XCTUnwrap(Int(booked.dropFirst(4).prefix { $0.isNumber }))
+        XCTAssertGreaterThanOrEqual(batches, batchesSeen)
+        let saved = succeed(session, "save partial.ckpt").text
+        XCTAssertTrue(saved.contains("pretrain 0 epochs + \(batches) batches"), saved)
+        XCTAssertFalse(saved.contains("untrained"), saved)
+        XCTAssertTrue(succeed(session, "history").text.contains("1 (\(batches) batches)"))
+
+        let restored = makeSession()
+        _ = succeed(restored, "data synthetic n=640 size=16\nload partial.ckpt")
+        XCTAssertEqual(statusItem(restored, "pretrain epochs"), booked)
+        var resumedBatches = 0
+        let resumed = run(restored, "pretrain epochs=1 batch=32") { output in
+            if case .progress(let event) = output { resumedBatches = max(resumedBatches, event.batch) }
+        }
+        XCTAssertNil(resumed.failure)
+        XCTAssertEqual(resumedBatches, 20, "the resumed epoch reports its place among its 20 batches")
+        XCTAssertTrue(resumed.text.contains("pretrain: epoch 1 done"), resumed.text)
+        XCTAssertEqual(statusItem(restored, "pretrain epochs"), "1")
+    }
+
+    func testDivergingTrainingStopsWithACauseAndKeepsAUsableModel() {
+        let session = makeSession()
+        _ = succeed(session, "data synthetic n=256 size=16\nmodel dense latent=4")
+        let diverged = run(session, "pretrain epochs=3 batch=32 lr=1 lambda=1000000")
+        let message = diverged.failure?.message ?? ""
+        XCTAssertEqual(diverged.failure?.kind, .command)
+        XCTAssertTrue(message.contains("pretrain diverged at epoch"), message)
+        XCTAssertTrue(message.contains("lr=1 (default 0.001)"), message)
+        XCTAssertTrue(message.contains("lambda=1e+06 (default 0.5)"), message)
+        XCTAssertTrue(message.contains("that batch was not applied"), message)
+        // Everything read off the model is finite, and the session goes on.
+        let clustered = succeed(session, "cluster k=2 restarts=1\nevaluate\ndiagnose")
+        XCTAssertFalse(clustered.text.lowercased().contains("nan"), clustered.text)
+        _ = succeed(session, "model dense latent=4\npretrain epochs=1 batch=32")
     }
 
     // MARK: Checkpoints and exports

@@ -2,6 +2,7 @@
 // sockets or pictures.
 
 import Foundation
+import SafeFiles
 
 /// A clustering read off an embedding: what produced it and each sample's cluster.
 public struct ClusteringRecord: Equatable, Sendable {
@@ -39,7 +40,7 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable {
 /// Everything needed to continue training: networks, critic, optimiser moments, phase and
 /// epoch counters, generator state, loss history, Phase 2 targets and the latest clustering.
 ///
-/// File format (little-endian), version 1:
+/// File format (little-endian), version 2 (version 1 is read too: it lacks the last section):
 ///
 ///     bytes 0-7   magic "RDCCKPT1"
 ///     u32         format version (1)
@@ -51,13 +52,16 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable {
 ///     history     count, then phase, epoch, seconds (f64 bits), loss count, (name, value)…
 ///     optional    flag + Phase 1 embeddings tensor; flag + proximity (epoch, target rows as
 ///                 f32 tensor, targets tensor, mean kept neighbours as f64 bits); flag + clustering
+///     partial     (version 2) flag + unfinished epoch: phase, epoch, order count + order (u32 each),
+///                 samples done, batches done, loss count + (name, value)…, seconds (f64 bits);
+///                 then count + (history index, batches) of the history's abandoned epochs
 ///     u32         CRC-32 of every byte before it
 /// Tensors are written as rank, dimensions, Float32 values.
 public struct Checkpoint {
     /// The eight bytes a checkpoint starts with.
     public static let magic = Array("RDCCKPT1".utf8)
     /// Format version written by this code.
-    public static let version: UInt32 = 1
+    public static let version: UInt32 = 2
 
     /// The training state.
     public var state: TrainingState
@@ -70,22 +74,10 @@ public struct Checkpoint {
         self.clustering = clustering
     }
 
-    /// Writes the checkpoint to a temporary file beside `path`, then renames it into place.
+    /// Writes the checkpoint atomically (`SafeFile.write`): the file at `path` is the old one or
+    /// the complete new one at every instant. Throws `FileProblem`.
     public func write(to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        try Data(encoded()).write(to: temporary)
-        do {
-            if FileManager.default.fileExists(atPath: path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-            } else {
-                try FileManager.default.moveItem(at: temporary, to: url)
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
-        }
+        try SafeFile.write(encoded(), to: path)
     }
 
     /// Reads and validates a checkpoint file.
@@ -162,6 +154,7 @@ public struct Checkpoint {
             writer.append(UInt32(clustering.assignments.count))
             for cluster in clustering.assignments { writer.append(UInt32(bitPattern: Int32(cluster))) }
         }
+        Self.appendPartialEpochs(of: state, to: &writer)
         writer.append(CRC32.checksum(writer.bytes))
         return writer.bytes
     }
@@ -178,7 +171,9 @@ public struct Checkpoint {
         }
         var reader = ByteReader(bytes: Array(bytes[0..<(bytes.count - 4)]), offset: magic.count)
         let fileVersion = try reader.uint32()
-        guard fileVersion == version else { throw fail("format version \(fileVersion) is not supported (expected \(version))") }
+        guard (1...version).contains(fileVersion) else {
+            throw fail("format version \(fileVersion) is not supported (expected 1…\(version))")
+        }
         guard let kind = ModelKind(rawValue: try reader.string()) else { throw fail("unknown model kind") }
         let rank = Int(try reader.uint32())
         guard rank <= 8 else { throw fail("implausible input rank \(rank)") }
@@ -226,13 +221,72 @@ public struct Checkpoint {
             clustering = ClusteringRecord(method: method, clusterCount: count, assignments: assignments, space: space,
                                           inertia: hasInertia ? inertia : nil)
         }
-        guard reader.offset == reader.bytes.count else { throw fail("\(reader.bytes.count - reader.offset) unexpected trailing bytes") }
-        let state = TrainingState(
+        var state = TrainingState(
             blueprint: blueprint, autoencoder: autoencoder, critic: critic, pretrainOptimizers: pretrain,
             refineOptimizers: refine, pretrainEpochs: pretrainEpochs, refineEpochs: refineEpochs,
             generator: SeededGenerator(state: generatorState), history: history,
             phase1Embeddings: phase1Embeddings, proximity: proximity)
+        if fileVersion >= 2 { try readPartialEpochs(into: &state, from: &reader) }
+        guard reader.offset == reader.bytes.count else { throw fail("\(reader.bytes.count - reader.offset) unexpected trailing bytes") }
         return Checkpoint(state: state, clustering: clustering)
+    }
+
+    private static func appendPartialEpochs(of state: TrainingState, to writer: inout ByteWriter) {
+        writer.append(UInt32(state.partialEpoch == nil ? 0 : 1))
+        if let partial = state.partialEpoch {
+            writer.append(partial.phase.rawValue)
+            writer.append(UInt32(partial.epoch))
+            writer.append(UInt32(partial.order.count))
+            for index in partial.order { writer.append(UInt32(index)) }
+            writer.append(UInt32(partial.samplesDone))
+            writer.append(UInt32(partial.batchesDone))
+            writer.append(UInt32(partial.lossSums.count))
+            for loss in partial.lossSums {
+                writer.append(loss.name)
+                writer.append(loss.value.bitPattern)
+            }
+            writer.append(partial.seconds.bitPattern)
+        }
+        let abandoned = state.history.enumerated().compactMap { index, record in record.partialBatches.map { (index, $0) } }
+        writer.append(UInt32(abandoned.count))
+        for (index, batches) in abandoned {
+            writer.append(UInt32(index))
+            writer.append(UInt32(batches))
+        }
+    }
+
+    private static func readPartialEpochs(into state: inout TrainingState, from reader: inout ByteReader) throws {
+        func fail(_ problem: String) -> CheckpointError { CheckpointError(path: "", problem: problem) }
+        if try reader.uint32() == 1 {
+            guard let phase = TrainingPhase(rawValue: try reader.string()) else { throw fail("unknown phase of the unfinished epoch") }
+            let epoch = Int(try reader.uint32())
+            let count = Int(try reader.uint32())
+            guard count <= (reader.bytes.count - reader.offset) / 4 else {
+                throw fail("the unfinished epoch claims \(count) samples, more than the file holds")
+            }
+            let order = try (0..<count).map { _ in Int(try reader.uint32()) }
+            guard Set(order).count == count, order.allSatisfy({ $0 < count }) else {
+                throw fail("the unfinished epoch's sample order is not a permutation of 0..<\(count)")
+            }
+            let samplesDone = Int(try reader.uint32()), batchesDone = Int(try reader.uint32())
+            guard samplesDone <= count, batchesDone <= samplesDone, (samplesDone == 0) == (batchesDone == 0) else {
+                throw fail("the unfinished epoch's progress (\(batchesDone) batches, \(samplesDone) samples of \(count)) is inconsistent")
+            }
+            var sums: [NamedLoss] = []
+            for _ in 0..<(try reader.uint32()) {
+                sums.append(NamedLoss(try reader.string(), Float(bitPattern: try reader.uint32())))
+            }
+            let seconds = Double(bitPattern: try reader.uint64())
+            let expected = (phase == .pretrain ? state.pretrainEpochs : state.refineEpochs) + 1
+            guard epoch == expected else { throw fail("the unfinished epoch is numbered \(epoch), expected \(expected)") }
+            state.partialEpoch = PartialEpoch(phase: phase, epoch: epoch, order: order, samplesDone: samplesDone,
+                                              batchesDone: batchesDone, lossSums: sums, seconds: seconds)
+        }
+        for _ in 0..<(try reader.uint32()) {
+            let index = Int(try reader.uint32()), batches = Int(try reader.uint32())
+            guard state.history.indices.contains(index) else { throw fail("abandoned epoch \(index) is not in the history") }
+            state.history[index].partialBatches = batches
+        }
     }
 
     private static func tensors(_ reader: inout ByteReader) throws -> [Tensor] {

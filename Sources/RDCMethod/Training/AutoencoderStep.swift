@@ -29,6 +29,20 @@ public struct StepLosses: Equatable, Sendable {
     public var latent: Float = 0
 }
 
+/// A batch whose loss or gradients came out NaN or infinite (training diverged): its update
+/// was not applied, so the networks and optimisers are as they were before it.
+public struct DivergedStep: Error, Sendable {
+    /// The losses the batch computed.
+    public let losses: StepLosses
+}
+
+extension StepLosses {
+    /// Whether every loss is a finite number.
+    public var areFinite: Bool {
+        reconstruction.isFinite && regularisation.isFinite && critic.isFinite && latent.isFinite
+    }
+}
+
 /// A loss on the batch's latent codes z = E(x), added to the autoencoder's loss (Phase 2's
 /// proximity term): returns its value and dLoss/dz.
 public typealias LatentTerm = (Tensor) -> LossAndGradient
@@ -39,9 +53,10 @@ public typealias LatentTerm = (Tensor) -> LossAndGradient
 /// autoencoder and one for the critic.
 public enum AutoencoderStep {
     /// Trains `autoencoder` (and `critic` when enabled) on `batch`; α is drawn from `generator`.
+    /// Throws `DivergedStep`, applying nothing, when a loss or gradient is not finite.
     public static func train(autoencoder: inout Autoencoder, critic: inout Critic, batch: Tensor,
                              settings: ACAISettings, autoencoderOptimizer: Adam, criticOptimizer: Adam,
-                             generator: inout SeededGenerator, latentTerm: LatentTerm? = nil) -> StepLosses {
+                             generator: inout SeededGenerator, latentTerm: LatentTerm? = nil) throws -> StepLosses {
         let n = batch.batchSize
         let z = autoencoder.encoder.forward(batch)
         let latentLoss = latentTerm?(z)
@@ -51,8 +66,10 @@ public enum AutoencoderStep {
             var latentGradient = autoencoder.decoder.backward(loss.gradient, needs: .all)
             if let latentLoss { latentGradient.add(latentLoss.gradient) }
             _ = autoencoder.encoder.backward(latentGradient, needs: .parametersOnly)
+            let losses = StepLosses(reconstruction: loss.value, latent: latentLoss?.value ?? 0)
+            try requireFinite(losses, &autoencoder, &critic, criticTrained: false)
             autoencoderOptimizer.update(&autoencoder)
-            return StepLosses(reconstruction: loss.value, latent: latentLoss?.value ?? 0)
+            return losses
         }
         let alphas = (0..<n).map { _ in generator.nextUniform(0, 0.5) }
         let mixedLatent = interpolate(z, alphas: alphas)
@@ -85,16 +102,31 @@ public enum AutoencoderStep {
             criticGradients[n + i] = 2 * blendScore / Float(n)
         }
         _ = critic.backward(scoreGradients: criticGradients, needs: .parametersOnly)
-        criticOptimizer.update(&critic.network)
 
         let decodedGradient = Tensor.concatenating([loss.gradient, interpolatedGradient])
         let latentGradients = autoencoder.decoder.backward(decodedGradient, needs: .all)
         var latentGradient = interpolationGradient(latentGradients, alphas: alphas)
         if let latentLoss { latentGradient.add(latentLoss.gradient) }
         _ = autoencoder.encoder.backward(latentGradient, needs: .parametersOnly)
+        let losses = StepLosses(reconstruction: loss.value, regularisation: regularisation, critic: criticLoss,
+                                latent: latentLoss?.value ?? 0)
+        // The two updates are independent, so both wait until the whole step is known finite.
+        try requireFinite(losses, &autoencoder, &critic, criticTrained: true)
+        criticOptimizer.update(&critic.network)
         autoencoderOptimizer.update(&autoencoder)
-        return StepLosses(reconstruction: loss.value, regularisation: regularisation, critic: criticLoss,
-                          latent: latentLoss?.value ?? 0)
+        return losses
+    }
+
+    /// Throws `DivergedStep` (clearing the accumulated gradients, so nothing of the batch is
+    /// applied) unless the losses and every gradient are finite.
+    private static func requireFinite(_ losses: StepLosses, _ autoencoder: inout Autoencoder,
+                                      _ critic: inout Critic, criticTrained: Bool) throws {
+        var finite = losses.areFinite && autoencoder.gradientsAreFinite()
+        if finite && criticTrained { finite = critic.network.gradientsAreFinite() }
+        guard !finite else { return }
+        autoencoder.zeroGradients()
+        if criticTrained { critic.network.zeroGradients() }
+        throw DivergedStep(losses: losses)
     }
 
     /// z_mix,i = α_i·z_i + (1 − α_i)·z_{π(i)} with π the batch reversed.

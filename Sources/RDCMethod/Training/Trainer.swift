@@ -70,6 +70,9 @@ public struct TrainingState {
     public var refineOptimizers: (autoencoder: Adam, critic: Adam)?
     /// Complete epochs run in each phase.
     public var pretrainEpochs = 0, refineEpochs = 0
+    /// The epoch an interrupt or a divergence stopped mid-way, if any; the next call of its
+    /// phase finishes it first.
+    public var partialEpoch: PartialEpoch?
     /// Source of shuffles and ACAI's α.
     public var generator: SeededGenerator
     /// Mean losses of every complete epoch, in order.
@@ -93,7 +96,8 @@ public struct TrainingState {
     public init(blueprint: ModelBlueprint, autoencoder: Autoencoder, critic: Critic,
                 pretrainOptimizers: (autoencoder: Adam, critic: Adam), refineOptimizers: (autoencoder: Adam, critic: Adam)?,
                 pretrainEpochs: Int, refineEpochs: Int, generator: SeededGenerator, history: [EpochRecord],
-                phase1Embeddings: Tensor?, proximity: (targets: ProximityTargets, computedAtEpoch: Int)?) {
+                phase1Embeddings: Tensor?, proximity: (targets: ProximityTargets, computedAtEpoch: Int)?,
+                partialEpoch: PartialEpoch? = nil) {
         self.blueprint = blueprint
         self.autoencoder = autoencoder
         self.critic = critic
@@ -105,39 +109,78 @@ public struct TrainingState {
         self.history = history
         self.phase1Embeddings = phase1Embeddings
         self.proximity = proximity
+        self.partialEpoch = partialEpoch
+    }
+
+    /// Keeps the unfinished epoch only if the next call of `phase` on `sampleCount` samples can
+    /// finish it; otherwise moves it into the history as an abandoned epoch.
+    public mutating func settlePartialEpoch(for phase: TrainingPhase, sampleCount: Int) {
+        guard let partial = partialEpoch else { return }
+        let nextEpoch = (phase == .pretrain ? pretrainEpochs : refineEpochs) + 1
+        if partial.phase == phase && partial.order.count == sampleCount && partial.epoch == nextEpoch { return }
+        history.append(partial.abandonedRecord)
+        partialEpoch = nil
+    }
+
+    /// "untrained", "pretrain 10 + refine 2 epochs", or with an unfinished epoch
+    /// "pretrain 3 epochs + 37 batches, refine 0 epochs".
+    public var progressDescription: String {
+        let pretrainBatches = partialBatches(of: .pretrain), refineBatches = partialBatches(of: .refine)
+        if pretrainBatches == 0 && refineBatches == 0 {
+            if pretrainEpochs == 0 && refineEpochs == 0 { return "untrained" }
+            return "pretrain \(pretrainEpochs) + refine \(refineEpochs) epochs"
+        }
+        func phase(_ name: String, _ epochs: Int, _ batches: Int) -> String {
+            "\(name) \(epochs) epoch\(epochs == 1 ? "" : "s")" + (batches > 0 ? " + \(batches) batch\(batches == 1 ? "" : "es")" : "")
+        }
+        return phase("pretrain", pretrainEpochs, pretrainBatches) + ", " + phase("refine", refineEpochs, refineBatches)
+    }
+
+    /// Batches applied in the phase's unfinished epoch (0 when there is none).
+    public func partialBatches(of phase: TrainingPhase) -> Int {
+        partialEpoch.map { $0.phase == phase ? $0.batchesDone : 0 } ?? 0
     }
 }
 
 /// Runs R-DC's two phases on a `TrainingState`.
 public enum Trainer {
-    /// Phase 1 for `epochs` more epochs: reconstruction regularised by ACAI.
+    /// Phase 1 for `epochs` more epochs: reconstruction regularised by ACAI. An unfinished
+    /// Phase 1 epoch is finished first and counts as one of them. Throws nothing today; it is
+    /// marked `throws` like `refine` so callers handle both phases alike.
     public static func pretrain(_ state: inout TrainingState, samples: Tensor, epochs: Int,
                                 settings: PretrainSettings, cancellation: CancellationToken,
-                                observer: TrainingObserver = TrainingObserver()) -> TrainingOutcome {
+                                observer: TrainingObserver = TrainingObserver()) throws -> TrainingOutcome {
         let optimizers = state.pretrainOptimizers
         optimizers.autoencoder.learningRate = settings.learningRate
         optimizers.critic.learningRate = settings.learningRate
+        state.settlePartialEpoch(for: .pretrain, sampleCount: samples.batchSize)
         var generator = state.generator
+        var partial = state.partialEpoch
         let collector = EpochCollector(forwardingTo: observer)
-        let outcome = EpochLoop.run(
-            phase: .pretrain, sampleCount: samples.batchSize, batchSize: settings.batchSize, epochs: epochs,
-            firstEpochNumber: state.pretrainEpochs + 1, generator: &generator, cancellation: cancellation,
-            observer: collector.observer) { rows, generator in
-            let losses = AutoencoderStep.train(
-                autoencoder: &state.autoencoder, critic: &state.critic, batch: samples.gathering(rows: rows),
-                settings: settings.acai, autoencoderOptimizer: optimizers.autoencoder,
-                criticOptimizer: optimizers.critic, generator: &generator)
-            return namedLosses(losses, acai: settings.acai.criticEnabled, proximity: false)
+        defer {
+            state.generator = generator
+            state.partialEpoch = partial
+            state.pretrainEpochs += collector.records.count
+            state.history += collector.records
         }
-        state.generator = generator
-        state.pretrainEpochs += collector.records.count
-        state.history += collector.records
-        return outcome
+        return try EpochLoop.run(
+            phase: .pretrain, sampleCount: samples.batchSize, batchSize: settings.batchSize, epochs: epochs,
+            firstEpochNumber: state.pretrainEpochs + 1, partial: &partial, generator: &generator,
+            cancellation: cancellation, observer: collector.observer) { rows, generator in
+            try namedLosses(acai: settings.acai.criticEnabled, proximity: false) {
+                try AutoencoderStep.train(
+                    autoencoder: &state.autoencoder, critic: &state.critic, batch: samples.gathering(rows: rows),
+                    settings: settings.acai, autoencoderOptimizer: optimizers.autoencoder,
+                    criticOptimizer: optimizers.critic, generator: &generator)
+            }
+        }
     }
 
     /// Phase 2 for `epochs` more epochs: reconstruction plus the pull of each active anchor's
     /// normalised embedding towards its neighbour centroid, targets refreshed every
-    /// `refreshEvery` epochs. Throws when the data is too small for M neighbours.
+    /// `refreshEvery` epochs. An unfinished Phase 2 epoch is finished first. Throws when the
+    /// data is too small for M neighbours or the targets cannot be computed; epochs finished
+    /// before that are kept.
     public static func refine(_ state: inout TrainingState, samples: Tensor, epochs: Int,
                               settings: RefineSettings, cancellation: CancellationToken,
                               observer: TrainingObserver = TrainingObserver()) throws -> TrainingOutcome {
@@ -150,38 +193,36 @@ public enum Trainer {
         optimizers.autoencoder.learningRate = settings.learningRate
         optimizers.critic.learningRate = settings.learningRate
         let beta = settings.effectiveBeta(inputSize: state.blueprint.inputSize, latentSize: state.blueprint.latentSize)
+        state.settlePartialEpoch(for: .refine, sampleCount: samples.batchSize)
         var generator = state.generator
+        var partial = state.partialEpoch
         let collector = EpochCollector(forwardingTo: observer)
-        var targetError: Error?
-        let outcome = EpochLoop.run(
+        defer {
+            state.generator = generator
+            state.partialEpoch = partial
+            state.refineEpochs += collector.records.count
+            state.history += collector.records
+        }
+        return try EpochLoop.run(
             phase: .refine, sampleCount: samples.batchSize, batchSize: settings.batchSize, epochs: epochs,
-            firstEpochNumber: state.refineEpochs + 1, generator: &generator, cancellation: cancellation,
-            observer: collector.observer,
+            firstEpochNumber: state.refineEpochs + 1, partial: &partial, generator: &generator,
+            cancellation: cancellation, observer: collector.observer,
             beforeEpoch: { epoch in
                 let phaseEpoch = state.refineEpochs + epoch - 1
                 if let current = state.proximity, phaseEpoch - current.computedAtEpoch < max(settings.refreshEvery, 1) { return }
-                do {
-                    let targets = try ProximityTargets.compute(embeddings: embed(state.autoencoder, samples: samples),
-                                                               neighbours: settings.neighbours, quantile: settings.quantile)
-                    state.proximity = (targets, phaseEpoch)
-                } catch {
-                    targetError = error
-                    cancellation.cancel()
-                }
+                let targets = try ProximityTargets.compute(embeddings: embed(state.autoencoder, samples: samples),
+                                                           neighbours: settings.neighbours, quantile: settings.quantile)
+                state.proximity = (targets, phaseEpoch)
             }) { rows, generator in
             guard let targets = state.proximity?.targets else { return [] }
-            let losses = AutoencoderStep.train(
-                autoencoder: &state.autoencoder, critic: &state.critic, batch: samples.gathering(rows: rows),
-                settings: settings.acai, autoencoderOptimizer: optimizers.autoencoder,
-                criticOptimizer: optimizers.critic, generator: &generator,
-                latentTerm: { targets.loss(latent: $0, batchRows: rows, beta: beta) })
-            return namedLosses(losses, acai: settings.acai.criticEnabled, proximity: true)
+            return try namedLosses(acai: settings.acai.criticEnabled, proximity: true) {
+                try AutoencoderStep.train(
+                    autoencoder: &state.autoencoder, critic: &state.critic, batch: samples.gathering(rows: rows),
+                    settings: settings.acai, autoencoderOptimizer: optimizers.autoencoder,
+                    criticOptimizer: optimizers.critic, generator: &generator,
+                    latentTerm: { targets.loss(latent: $0, batchRows: rows, beta: beta) })
+            }
         }
-        state.generator = generator
-        state.refineEpochs += collector.records.count
-        state.history += collector.records
-        if let targetError { throw targetError }
-        return outcome
     }
 
     /// Raw embeddings E(X) of every sample ([N, L]), computed in chunks without touching the
@@ -221,13 +262,22 @@ public enum Trainer {
         }
     }
 
-    private static func namedLosses(_ losses: StepLosses, acai: Bool, proximity: Bool) -> [NamedLoss] {
-        var named = [NamedLoss("recon", losses.reconstruction)]
-        if proximity { named.append(NamedLoss("proximity", losses.latent)) }
-        if acai {
-            named.append(NamedLoss("acai", losses.regularisation))
-            named.append(NamedLoss("critic", losses.critic))
+    /// The losses of one step under the names users see; a diverged step's losses travel
+    /// with the `NonFiniteStep` that stops the epoch loop.
+    private static func namedLosses(acai: Bool, proximity: Bool, _ step: () throws -> StepLosses) throws -> [NamedLoss] {
+        func named(_ losses: StepLosses) -> [NamedLoss] {
+            var named = [NamedLoss("recon", losses.reconstruction)]
+            if proximity { named.append(NamedLoss("proximity", losses.latent)) }
+            if acai {
+                named.append(NamedLoss("acai", losses.regularisation))
+                named.append(NamedLoss("critic", losses.critic))
+            }
+            return named
         }
-        return named
+        do {
+            return named(try step())
+        } catch let diverged as DivergedStep {
+            throw NonFiniteStep(losses: named(diverged.losses))
+        }
     }
 }

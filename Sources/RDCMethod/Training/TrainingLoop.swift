@@ -64,13 +64,17 @@ public struct EpochRecord: Equatable, Sendable {
     public var losses: [NamedLoss]
     /// Wall time of the epoch.
     public var seconds: Double
+    /// For an epoch abandoned before its end (interrupted, then another phase ran): the
+    /// batches that were applied. Nil for a complete epoch.
+    public var partialBatches: Int?
 
     /// An epoch record.
-    public init(phase: TrainingPhase, epoch: Int, losses: [NamedLoss], seconds: Double) {
+    public init(phase: TrainingPhase, epoch: Int, losses: [NamedLoss], seconds: Double, partialBatches: Int? = nil) {
         self.phase = phase
         self.epoch = epoch
         self.losses = losses
         self.seconds = seconds
+        self.partialBatches = partialBatches
     }
 }
 
@@ -96,35 +100,111 @@ public enum TrainingOutcome: Equatable, Sendable {
     /// Stopped by the cancellation token: `batches` of epoch `epoch` (1-based in this call)
     /// were applied; the model holds their effect and training can continue.
     case cancelled(epoch: Int, batches: Int)
+    /// Stopped because batch `batch` (1-based) of epoch `epoch` (1-based in this call) gave a
+    /// non-finite loss or gradient: that batch was not applied, the ones before it were.
+    case diverged(epoch: Int, batch: Int, losses: [NamedLoss])
+}
+
+/// An epoch that stopped before its end (interrupt or divergence): which samples it visits in
+/// which order and how far it got, so the next call of the same phase finishes it.
+public struct PartialEpoch: Equatable, Sendable {
+    /// The phase it belongs to.
+    public var phase: TrainingPhase
+    /// Its epoch number within the phase (1-based).
+    public var epoch: Int
+    /// The epoch's shuffle of the sample indices.
+    public var order: [Int]
+    /// How many samples of `order` were trained on.
+    public var samplesDone: Int
+    /// How many batches were applied.
+    public var batchesDone: Int
+    /// Sums of each loss over the applied batches.
+    public var lossSums: [NamedLoss]
+    /// Wall time spent on it so far.
+    public var seconds: Double
+
+    /// A partial epoch record.
+    public init(phase: TrainingPhase, epoch: Int, order: [Int], samplesDone: Int, batchesDone: Int,
+                lossSums: [NamedLoss], seconds: Double) {
+        self.phase = phase
+        self.epoch = epoch
+        self.order = order
+        self.samplesDone = samplesDone
+        self.batchesDone = batchesDone
+        self.lossSums = lossSums
+        self.seconds = seconds
+    }
+
+    /// Its record as an abandoned epoch: mean losses over the applied batches.
+    public var abandonedRecord: EpochRecord {
+        EpochRecord(phase: phase, epoch: epoch,
+                    losses: lossSums.map { NamedLoss($0.name, $0.value / Float(max(batchesDone, 1))) },
+                    seconds: seconds, partialBatches: batchesDone)
+    }
+
+    /// Batches the whole epoch has when the rest runs in batches of `batchSize`.
+    public func batchCount(batchSize: Int) -> Int {
+        batchesDone + (order.count - samplesDone + batchSize - 1) / batchSize
+    }
+}
+
+/// Thrown by a batch step whose loss or gradients are not finite; nothing of it was applied.
+struct NonFiniteStep: Error {
+    /// The batch's losses as computed (some of them NaN or ±∞, or all finite when a
+    /// gradient overflowed).
+    let losses: [NamedLoss]
 }
 
 /// Shuffled mini-batch epochs with progress reports and cancellation between batches.
 enum EpochLoop {
     /// Runs `epochs` epochs over `sampleCount` items; `trainBatch` trains on the given item
-    /// indices and returns that batch's losses. `beforeEpoch` runs at the start of each epoch.
+    /// indices and returns that batch's losses (or throws `NonFiniteStep`, which stops the run
+    /// with `.diverged`). `beforeEpoch` runs at the start of each epoch; its errors propagate.
+    /// A `partial` epoch (of this phase, over these samples, numbered `firstEpochNumber`: see
+    /// `TrainingState.settlePartialEpoch`) is finished first, as the first of the `epochs`;
+    /// when the run stops mid-epoch, `partial` is left describing that epoch.
     static func run(phase: TrainingPhase, sampleCount: Int, batchSize: Int, epochs: Int, firstEpochNumber: Int,
-                    generator: inout SeededGenerator, cancellation: CancellationToken, observer: TrainingObserver,
-                    beforeEpoch: (Int) -> Void = { _ in },
-                    trainBatch: ([Int], inout SeededGenerator) -> [NamedLoss]) -> TrainingOutcome {
-        let batches = (sampleCount + batchSize - 1) / batchSize
+                    partial: inout PartialEpoch?, generator: inout SeededGenerator,
+                    cancellation: CancellationToken, observer: TrainingObserver,
+                    beforeEpoch: (Int) throws -> Void = { _ in },
+                    trainBatch: ([Int], inout SeededGenerator) throws -> [NamedLoss]) throws -> TrainingOutcome {
         for epoch in 1...max(epochs, 1) where epochs > 0 {
-            if cancellation.isCancelled { return .cancelled(epoch: epoch, batches: 0) }
-            beforeEpoch(epoch)
-            let start = Date()
-            let order = generator.permutation(sampleCount)
-            var sums: [NamedLoss] = []
-            for batch in 0..<batches {
-                if cancellation.isCancelled { return .cancelled(epoch: epoch, batches: batch) }
-                let indices = Array(order[(batch * batchSize)..<min(sampleCount, (batch + 1) * batchSize)])
-                let losses = trainBatch(indices, &generator)
-                if sums.isEmpty { sums = losses.map { NamedLoss($0.name, 0) } }
-                for index in losses.indices { sums[index].value += losses[index].value }
-                observer.batchFinished(BatchReport(phase: phase, epoch: epoch, epochs: epochs, batch: batch + 1,
+            if cancellation.isCancelled { return .cancelled(epoch: epoch, batches: partial?.batchesDone ?? 0) }
+            try beforeEpoch(epoch)
+            var current = partial ?? PartialEpoch(
+                phase: phase, epoch: firstEpochNumber + epoch - 1, order: generator.permutation(sampleCount),
+                samplesDone: 0, batchesDone: 0, lossSums: [], seconds: 0)
+            let batches = current.batchCount(batchSize: batchSize)
+            let resumedAt = Date()
+            func stop() {
+                current.seconds += Date().timeIntervalSince(resumedAt)
+                partial = current
+            }
+            while current.samplesDone < sampleCount {
+                if cancellation.isCancelled {
+                    stop()
+                    return .cancelled(epoch: epoch, batches: current.batchesDone)
+                }
+                let end = min(sampleCount, current.samplesDone + batchSize)
+                let indices = Array(current.order[current.samplesDone..<end])
+                let losses: [NamedLoss]
+                do {
+                    losses = try trainBatch(indices, &generator)
+                } catch let failure as NonFiniteStep {
+                    stop()
+                    return .diverged(epoch: epoch, batch: current.batchesDone + 1, losses: failure.losses)
+                }
+                if current.lossSums.isEmpty { current.lossSums = losses.map { NamedLoss($0.name, 0) } }
+                for index in losses.indices { current.lossSums[index].value += losses[index].value }
+                current.samplesDone = end
+                current.batchesDone += 1
+                observer.batchFinished(BatchReport(phase: phase, epoch: epoch, epochs: epochs, batch: current.batchesDone,
                                                    batches: batches, losses: losses))
             }
-            observer.epochFinished(EpochRecord(phase: phase, epoch: firstEpochNumber + epoch - 1,
-                                               losses: sums.map { NamedLoss($0.name, $0.value / Float(batches)) },
-                                               seconds: Date().timeIntervalSince(start)))
+            current.seconds += Date().timeIntervalSince(resumedAt)
+            partial = nil
+            let means = current.lossSums.map { NamedLoss($0.name, $0.value / Float(max(current.batchesDone, 1))) }
+            observer.epochFinished(EpochRecord(phase: phase, epoch: current.epoch, losses: means, seconds: current.seconds))
         }
         return .finished
     }

@@ -14,11 +14,15 @@ extension SessionState {
         if let model {
             let blueprint = model.blueprint
             rows.append(["model", "\(blueprint.kind.rawValue), \(Self.shapeText(blueprint.inputShape)) → latent \(blueprint.latentSize)"])
-            rows.append(["pretrain epochs", String(model.pretrainEpochs)])
-            rows.append(["refine epochs", String(model.refineEpochs)])
+            for phase in TrainingPhase.allCases {
+                let epochs = phase == .pretrain ? model.pretrainEpochs : model.refineEpochs
+                let partial = model.partialEpoch.flatMap { $0.phase == phase ? $0 : nil }
+                rows.append(["\(phase.rawValue) epochs", String(epochs) + (partial.map {
+                    " + \(formatBatches($0.batchesDone)) of epoch \($0.epoch) (\(formatCount($0.samplesDone)) of \(formatCount($0.order.count)) images)"
+                } ?? "")])
+            }
             if let last = model.history.last {
-                rows.append(["last losses", "\(last.phase.rawValue) epoch \(last.epoch): "
-                             + last.losses.map { "\($0.name)=\(formatFigure(Double($0.value)))" }.joined(separator: " ")])
+                rows.append(["last losses", "\(last.phase.rawValue) epoch \(last.epoch): " + formatLosses(last.losses)])
             }
         } else {
             rows.append(["model", "none (build with `model dense` or `model conv`)"])
@@ -39,14 +43,16 @@ extension SessionState {
 
     func showHistory(_ context: CommandContext) throws {
         let (_, model) = try requireModel()
-        guard !model.history.isEmpty else {
-            context.say("no finished epoch yet")
+        guard !model.history.isEmpty || model.partialEpoch != nil else {
+            context.say("no training yet")
             return
         }
         var names: [String] = []
         for record in model.history { for loss in record.losses where !names.contains(loss.name) { names.append(loss.name) } }
-        let rows = model.history.map { record in
-            [record.phase.rawValue, String(record.epoch)]
+        var records = model.history
+        if let partial = model.partialEpoch { records.append(partial.abandonedRecord) }
+        let rows = records.map { record in
+            [record.phase.rawValue, String(record.epoch) + (record.partialBatches.map { " (\(formatBatches($0)))" } ?? "")]
                 + names.map { name in record.losses.first { $0.name == name }.map { formatFigure(Double($0.value)) } ?? "" }
                 + [String(format: "%.1f", record.seconds)]
         }

@@ -36,11 +36,13 @@ extension SessionState {
                                gamma: Float(invocation.decimal("gamma")!)))
         let firstEpoch = model!.pretrainEpochs + 1
         let reporter = ProgressReporter(phase: "pretrain", emit: context.emit)
-        let outcome = Trainer.pretrain(&model!, samples: data.samples, epochs: epochs, settings: settings,
-                                       cancellation: context.cancellation, observer: reporter.observer)
+        let outcome = try Trainer.pretrain(&model!, samples: data.samples, epochs: epochs, settings: settings,
+                                           cancellation: context.cancellation, observer: reporter.observer)
         modelChanged()
-        try finishTraining(outcome, phase: .pretrain, firstEpoch: firstEpoch, batchSize: settings.batchSize,
-                           sampleCount: data.count, reporter: reporter, context: context)
+        let defaults = PretrainSettings()
+        try finishTraining(outcome, phase: .pretrain, firstEpoch: firstEpoch, reporter: reporter, context: context,
+                           suspects: [("lr", Double(settings.learningRate), Double(defaults.learningRate)),
+                                      ("lambda", Double(settings.acai.lambda), Double(defaults.acai.lambda))])
     }
 
     mutating func refine(_ context: CommandContext) throws {
@@ -73,27 +75,42 @@ extension SessionState {
             throw CommandFailure("refine stopped: \(CommandFailure.describe(error))", keepsChanges: true)
         }
         modelChanged()
-        try finishTraining(outcome, phase: .refine, firstEpoch: firstEpoch, batchSize: settings.batchSize,
-                           sampleCount: data.count, reporter: reporter, context: context)
+        let defaultBeta = RefineSettings().effectiveBeta(inputSize: blueprint.inputSize, latentSize: blueprint.latentSize)
+        try finishTraining(outcome, phase: .refine, firstEpoch: firstEpoch, reporter: reporter, context: context,
+                           suspects: [("lr", Double(settings.learningRate), Double(RefineSettings().learningRate)),
+                                      ("beta", Double(beta), Double(defaultBeta))])
     }
 
-    /// Emits the final progress and a summary line; throws the interruption when cancelled.
-    private func finishTraining(_ outcome: TrainingOutcome, phase: TrainingPhase, firstEpoch: Int, batchSize: Int,
-                                sampleCount: Int, reporter: ProgressReporter, context: CommandContext) throws {
+    /// Emits the final progress and a summary line. Throws the interruption when cancelled, and
+    /// a failure naming the batch and the likely cause when training diverged (the batches
+    /// before it are kept). `suspects` are (option, value, default) of the settings whose
+    /// excess usually makes training diverge.
+    private func finishTraining(_ outcome: TrainingOutcome, phase: TrainingPhase, firstEpoch: Int,
+                                reporter: ProgressReporter, context: CommandContext,
+                                suspects: [(name: String, value: Double, defaultValue: Double)]) throws {
         reporter.finish()
-        let total = phase == .pretrain ? model!.pretrainEpochs : model!.refineEpochs
+        let model = model!
+        let total = phase == .pretrain ? model.pretrainEpochs : model.refineEpochs
         let finished = total - firstEpoch + 1
-        let losses = model!.history.last { $0.phase == phase && $0.epoch == total }
-            .map { " — last epoch " + $0.losses.map { "\($0.name)=\(formatFigure(Double($0.value)))" }.joined(separator: " ") } ?? ""
         switch outcome {
         case .finished:
+            let losses = model.history.last { $0.phase == phase && $0.epoch == total }
+                .map { " — last epoch " + formatLosses($0.losses) } ?? ""
             let range = finished == 1 ? "epoch \(total)" : "epochs \(firstEpoch)–\(total)"
             context.say("\(phase.rawValue): \(range) done in \(formatSeconds(reporter.elapsed))\(losses)")
         case .cancelled(let epoch, let batches):
-            let message = "interrupted at \(phase.rawValue) epoch \(firstEpoch + epoch - 1), batch \(batches)/\((sampleCount + batchSize - 1) / batchSize); "
-                + "\(total) epochs complete; the model keeps every finished batch"
-            context.say(message)
-            throw CommandInterruption(message: message)
+            throw CommandInterruption(message: "interrupted at \(phase.rawValue) epoch \(firstEpoch + epoch - 1) after "
+                                      + "\(batches) batches; the model keeps every finished batch (now \(model.progressDescription)); "
+                                      + "`\(phase.rawValue)` again finishes that epoch first")
+        case .diverged(let epoch, let batch, let losses):
+            let excessive = suspects.filter { $0.value > 10 * $0.defaultValue }
+                .map { "\($0.name)=\(formatFigure($0.value)) (default \(formatFigure($0.defaultValue)))" }
+            let cause = excessive.isEmpty
+                ? "the learning rate may be too high for this data; try a lower lr="
+                : "likely " + excessive.joined(separator: " and ") + "; lower " + (excessive.count == 1 ? "it" : "them")
+            throw CommandFailure("\(phase.rawValue) diverged at epoch \(firstEpoch + epoch - 1), batch \(batch): "
+                                 + "\(formatLosses(losses)); that batch was not applied and the model is as it was "
+                                 + "before it (\(model.progressDescription)). \(cause)", keepsChanges: true)
         }
     }
 }
@@ -167,6 +184,16 @@ func formatCount(_ count: Int) -> String {
         grouped.append(digit)
     }
     return grouped
+}
+
+/// "1 batch", "37 batches".
+func formatBatches(_ count: Int) -> String {
+    count == 1 ? "1 batch" : "\(formatCount(count)) batches"
+}
+
+/// "recon=12.31 acai=0.04123".
+func formatLosses(_ losses: [NamedLoss]) -> String {
+    losses.map { "\($0.name)=\(formatFigure(Double($0.value)))" }.joined(separator: " ")
 }
 
 /// Four significant figures, e.g. "12.31", "0.04123", "1.2e-05".
