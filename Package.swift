@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "SafeFilesTests", dependencies: ["SafeFiles"]),
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"], swiftSettings: optimised),
         .testTarget(name: "RDCMethodTests", dependencies: ["RDCMethod"], exclude: ["Fixtures"], swiftSettings: optimised),
-        .testTarget(name: "RDCRenderTests", dependencies: ["RDCRender", "CPNG"]),
+        .testTarget(name: "RDCRenderTests", dependencies: ["RDCRender", "CPNG", "SafeFiles"]),
         .testTarget(name: "RDCSessionTests", dependencies: ["RDCSession"]),
         .testTarget(name: "JupyterKernelTests", dependencies: ["JupyterKernel"]),
         .testTarget(name: "RDCTerminalTests", dependencies: ["RDCTerminal"]),

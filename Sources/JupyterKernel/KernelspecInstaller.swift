@@ -1,5 +1,6 @@
 // Layer: Jupyter front end. May use Foundation (files, Process for python3) only; knows nothing of R-DC.
 import Foundation
+import SafeFiles
 
 /// The contents of a kernelspec's `kernel.json`.
 public struct KernelSpec {
@@ -159,20 +160,37 @@ public struct KernelspecInstaller {
         }
         let destination = try kernelsDirectory(for: location).appendingPathComponent(name.lowercased())
         let files = FileManager.default
+        // The new kernelspec is built complete beside the old one and swapped in by renames,
+        // so an install that fails half-way leaves the earlier install as it was.
+        let parent = destination.deletingLastPathComponent()
+        let staging = parent.appendingPathComponent(".\(destination.lastPathComponent).installing-\(getpid())")
+        let retired = parent.appendingPathComponent(".\(destination.lastPathComponent).replaced-\(getpid())")
         do {
-            if files.fileExists(atPath: destination.path) { try files.removeItem(at: destination) }
-            try files.createDirectory(at: destination, withIntermediateDirectories: true)
-            try spec.jsonData().write(to: destination.appendingPathComponent("kernel.json"))
+            try SafeFile.prepareWritableFolder(parent.path)
+            try? files.removeItem(at: staging)
+            try files.createDirectory(at: staging, withIntermediateDirectories: false)
+            try SafeFile.write(spec.jsonData(), to: staging.appendingPathComponent("kernel.json").path)
             if let logoFolder {
                 for logo in Self.logoFileNames {
-                    let source = logoFolder.appendingPathComponent(logo)
-                    if files.fileExists(atPath: source.path) {
-                        try files.copyItem(at: source, to: destination.appendingPathComponent(logo))
+                    let source = logoFolder.appendingPathComponent(logo).path
+                    if files.fileExists(atPath: source) {
+                        try SafeFile.write(SafeFile.read(source), to: staging.appendingPathComponent(logo).path)
                     }
                 }
             }
+            let replacing = files.fileExists(atPath: destination.path)
+            if replacing { try files.moveItem(at: destination, to: retired) }
+            do {
+                try files.moveItem(at: staging, to: destination)
+            } catch {
+                if replacing { try? files.moveItem(at: retired, to: destination) }
+                throw error
+            }
+            if replacing { try? files.removeItem(at: retired) }
         } catch {
-            throw KernelspecError.writeFailed(path: destination.path, reason: error.localizedDescription)
+            try? files.removeItem(at: staging)
+            throw KernelspecError.writeFailed(
+                path: destination.path, reason: FileProblem(foundationError: error)?.description ?? "\(error)")
         }
         return destination
     }

@@ -15,6 +15,9 @@ public enum ComputeThreads {
     /// The number of threads the numeric core uses (default: all processors).
     public static var count: Int { configured }
 
+    /// The thread counts a user may ask for (`threads N`, `--threads N`).
+    public static let allowedRange = 1...1024
+
     /// Sets the number of threads the numeric core uses (at least 1).
     public static func set(_ threads: Int) {
         configured = max(1, threads)

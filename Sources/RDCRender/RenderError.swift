@@ -1,21 +1,19 @@
 // Layer: render. Pure Swift value types; no dependencies beyond the standard library.
 
-/// Why a picture could not be drawn, encoded or written. Every case carries a message that
-/// names the offending input, so callers can show it to a user unchanged.
+/// Why a picture could not be drawn or encoded (writing fails with `SafeFiles.FileProblem`).
+/// Every case carries a message that names the offending input, so callers can show it to a
+/// user unchanged.
 public enum RenderError: Error, Equatable, CustomStringConvertible {
     /// The arrays, sizes or labels passed in do not describe a drawable picture.
     case invalidInput(String)
     /// libpng refused to encode the canvas.
     case encodingFailed(String)
-    /// The PNG bytes could not be written to `path`.
-    case writeFailed(path: String, reason: String)
 
     /// A one-line, human-readable explanation.
     public var description: String {
         switch self {
         case .invalidInput(let message): return "invalid figure input: \(message)"
         case .encodingFailed(let message): return "PNG encoding failed: \(message)"
-        case .writeFailed(let path, let reason): return "could not write \(path): \(reason)"
         }
     }
 }

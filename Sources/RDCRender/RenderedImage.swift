@@ -1,5 +1,6 @@
 // Layer: render. A finished picture: PNG bytes plus its sizes and title; writes files via Foundation.
 import Foundation
+import SafeFiles
 
 /// A finished figure: PNG bytes, pixel and logical sizes, and its title. Figures are drawn at
 /// `density` device pixels per logical pixel (2 for every figure in this module), so a
@@ -30,12 +31,9 @@ public struct RenderedImage: Sendable, Equatable {
         self.title = title
     }
 
-    /// Writes the PNG bytes to `path`, replacing any existing file. The folder must exist.
+    /// Writes the PNG bytes to `path` atomically, replacing any existing file (never a folder
+    /// or special file). The folder must exist. Throws `FileProblem`.
     public func write(to path: String) throws {
-        do {
-            try Data(png).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw RenderError.writeFailed(path: path, reason: error.localizedDescription)
-        }
+        try SafeFile.write(png, to: path)
     }
 }

@@ -13,6 +13,11 @@ public struct SessionOptions: Sendable {
     /// Compute threads to use, or nil to keep the current setting.
     public var threads: Int? = nil
 
+    /// The seeds a user may give (`seed N`, `--seed N`, `seed=` of `data`).
+    public static let seedRange = 0...Int(UInt32.max)
+    /// The thread counts a user may ask for (`threads N`, `--threads N`).
+    public static let threadRange = ComputeThreads.allowedRange
+
     /// Options with the process's current folder as the working directory by default.
     public init(workingDirectory: String = FileManager.default.currentDirectoryPath, seed: UInt64 = 0,
                 threads: Int? = nil) {

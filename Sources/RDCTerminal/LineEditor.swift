@@ -26,6 +26,9 @@ public typealias LineCompleter = (_ line: String, _ cursor: Int) -> (matches: [S
 /// Reads lines from standard input: edited in raw mode on a terminal, plainly otherwise.
 public final class LineEditor {
     private var history: [String] = []
+    /// Bytes read from the terminal but not yet handled (a paste arrives in large chunks).
+    private var pendingInput: [UInt8] = []
+    private var pendingOffset = 0
     private let completer: LineCompleter
     private let isTerminal: Bool
 
@@ -131,7 +134,9 @@ public final class LineEditor {
                 state.text.insert(scalar, at: state.cursor)
                 state.cursor += 1
             }
-            redraw(prompt, state)
+            // Redrawing after every byte of a paste makes it quadratic: redraw once the
+            // bytes that have arrived are all handled.
+            if pendingOffset == pendingInput.count { redraw(prompt, state) }
         }
         return .endOfInput
     }
@@ -165,14 +170,24 @@ public final class LineEditor {
         writeToStandardStream(line, .stdout)
     }
 
+    /// The next input byte, reading whatever the terminal has ready (up to 64 KiB) when none
+    /// is pending; nil at the end of the input.
     private func readByte() -> UInt8? {
-        var byte: UInt8 = 0
-        while true {
-            let count = read(STDIN_FILENO, &byte, 1)
-            if count == 1 { return byte }
-            if count < 0 && errno == EINTR { continue }
-            return nil
+        if pendingOffset == pendingInput.count {
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let count = read(STDIN_FILENO, &chunk, chunk.count)
+                if count > 0 {
+                    pendingInput = Array(chunk[0..<count])
+                    pendingOffset = 0
+                    break
+                }
+                if count < 0 && errno == EINTR { continue }
+                return nil
+            }
         }
+        defer { pendingOffset += 1 }
+        return pendingInput[pendingOffset]
     }
 
     /// The rest of an escape sequence after ESC: "[A", "OH", "[3~", ...

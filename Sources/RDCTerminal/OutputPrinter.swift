@@ -4,6 +4,7 @@
 
 import Foundation
 import RDCSession
+import SafeFiles
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -30,14 +31,15 @@ public final class OutputPrinter {
     private let outputDirectory: String
     private let showsProgressBar: Bool
     private let sink: TextSink
-    private var pictureCount = 0
+    /// The number of the last picture written, or nil until the folder has been looked at.
+    private var lastPictureNumber: Int?
     private var barIsOpen = false
     private var lastProgressLine = Date.distantPast
     /// Seconds between plain progress lines when there is no terminal.
     private static let plainProgressInterval = 10.0
 
-    /// The last line of text printed, so a front end can avoid repeating a message.
-    public private(set) var lastTextLine = ""
+    /// How many pictures could not be written; a script with any fails (exit status 1).
+    public private(set) var failedWrites = 0
 
     /// A printer writing pictures under `outputDirectory` (created when the first one comes);
     /// `showsProgressBar` draws progress as one `\r`-updated line (for terminals).
@@ -70,7 +72,6 @@ public final class OutputPrinter {
     public func print(_ text: String, _ stream: StandardStream) {
         closeBar()
         sink(text, stream)
-        if let last = text.split(separator: "\n", omittingEmptySubsequences: true).last { lastTextLine = String(last) }
     }
 
     /// Ends an open progress bar with a newline, so the next text starts on its own line.
@@ -82,16 +83,29 @@ public final class OutputPrinter {
     }
 
     private func savePicture(_ image: RenderedImage) {
-        pictureCount += 1
-        let name = String(format: "%03d-", pictureCount) + Self.slug(image.title) + ".png"
-        let path = (outputDirectory as NSString).appendingPathComponent(name)
         do {
-            try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-            try image.write(to: path)
+            try SafeFile.prepareWritableFolder(outputDirectory)
+            let number = (lastPictureNumber ?? Self.highestPictureNumber(in: outputDirectory)) + 1
+            let name = String(format: "%03d-", number) + Self.slug(image.title) + ".png"
+            let path = (outputDirectory as NSString).appendingPathComponent(name)
+            try SafeFile.write(image.png, to: path)
+            lastPictureNumber = number
             print("picture: \(path)  (\(image.title), \(image.logicalWidth)×\(image.logicalHeight))\n", .stdout)
         } catch {
-            print("cannot write picture \(path): \(error)\n", .stderr)
+            failedWrites += 1
+            print("error: cannot write the picture \"\(image.title)\": \(error)\n", .stderr)
         }
+    }
+
+    /// The largest N of the `NNN-….png` pictures already in `folder` (0 when there are none), so
+    /// a second run into the same folder adds pictures instead of overwriting the first run's.
+    static func highestPictureNumber(in folder: String) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.compactMap { name -> Int? in
+            guard name.hasSuffix(".png"), let dash = name.firstIndex(of: "-") else { return nil }
+            let digits = name[..<dash]
+            return digits.count >= 3 && digits.allSatisfy(\.isASCII) ? Int(digits) : nil
+        }.max() ?? 0
     }
 
     private func showProgress(_ event: ProgressEvent) {

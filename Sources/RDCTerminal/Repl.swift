@@ -39,6 +39,9 @@ public final class Repl {
         while true {
             switch editor.readLine(prompt: pending.isEmpty ? "rdc> " : "...> ") {
             case .endOfInput:
+                if !pending.isEmpty {
+                    printer.print("dropped the unfinished command `\(pending[0])`…: it was never completed\n", .stderr)
+                }
                 return 0
             case .interrupted:
                 pending = []
@@ -58,12 +61,7 @@ public final class Repl {
             printer.closeBar()
         } catch let failure as SessionFailure {
             printer.closeBar()
-            // An interrupted training command has already said where it stopped.
-            if failure.kind == .interrupted && printer.lastTextLine == failure.message {
-                printer.print("Interrupted\n", .stderr)
-            } else {
-                printer.print("\(failure.name): \(failure.description)\n", .stderr)
-            }
+            printer.print("\(failure.name): \(failure.description)\n", .stderr)
         } catch {
             printer.print("error: \(error)\n", .stderr)
         }

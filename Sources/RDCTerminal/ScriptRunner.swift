@@ -2,6 +2,7 @@
 // FILE.rdc`: runs a script command by command and stops at the first error with its line.
 
 import Foundation
+import SafeFiles
 import RDCSession
 
 /// Runs `.rdc` scripts.
@@ -18,9 +19,14 @@ public enum ScriptRunner {
     public static func run(path: String, options: SessionOptions, printer: OutputPrinter) -> Int32 {
         let program: String
         do {
-            program = try String(contentsOfFile: path, encoding: .utf8)
+            let bytes = path == "-" ? try SafeFile.readAll(from: STDIN_FILENO, path: "standard input")
+                                    : try SafeFile.read(path)
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw FileProblem(path: path, kind: .other("is not UTF-8 text"))
+            }
+            program = text
         } catch {
-            printer.print("\(path): cannot read the script (\((error as NSError).localizedDescription))\n", .stderr)
+            printer.print("cannot read the script: \(error)\n", .stderr)
             return failureStatus
         }
         let session = Session(options: options)
@@ -29,7 +35,7 @@ public enum ScriptRunner {
         do {
             try session.runScript(program, emit: printer.show)
             printer.closeBar()
-            return 0
+            return printer.failedWrites == 0 ? 0 : failureStatus
         } catch let failure as SessionFailure {
             printer.print("\(path):\(failure.line): \(failure.message)\n", .stderr)
             return failure.kind == .interrupted ? interruptedStatus : failureStatus

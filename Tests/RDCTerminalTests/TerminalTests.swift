@@ -121,20 +121,7 @@ final class TerminalTests: XCTestCase {
     /// Types into `rdc repl` through a pseudo-terminal (its controlling terminal, so Ctrl-C is a
     /// real SIGINT from the line discipline) and reads what it shows.
     func testReplUnderAPseudoTerminal() throws {
-        let rdc = try rdcExecutable()
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setsid") else {
-            throw XCTSkip("needs /usr/bin/setsid to give the REPL a controlling terminal")
-        }
-        let terminal = try PseudoTerminal()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        process.arguments = ["--ctty", "--wait", rdc, "repl", "--out", directory + "/out"]
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let child = FileHandle(fileDescriptor: terminal.childEnd, closeOnDealloc: false)
-        process.standardInput = child
-        process.standardOutput = child
-        process.standardError = child
-        try process.run()
+        let (terminal, process) = try launchRepl()
         defer { if process.isRunning { process.terminate() } }
 
         try terminal.waitFor("rdc> ")
@@ -151,8 +138,9 @@ final class TerminalTests: XCTestCase {
         try terminal.waitFor("rdc> ")
         terminal.type("status\r")
         let status = try terminal.waitFor("seed")
+        // "pretrain epochs   2 + 37 batches of epoch 3 (…)": the complete epochs come first.
         let epochs = status.components(separatedBy: "\n").first { $0.hasPrefix("pretrain epochs") }
-            .flatMap { Int($0.split(separator: " ").last ?? "") }
+            .flatMap { $0.dropFirst("pretrain epochs".count).split(separator: " ").first.flatMap { Int($0) } }
         XCTAssertNotNil(epochs, status)
         XCTAssertGreaterThanOrEqual(epochs ?? 0, 2)
         XCTAssertLessThan(epochs ?? 50, 50)
@@ -166,6 +154,148 @@ final class TerminalTests: XCTestCase {
         while process.isRunning && Date() < deadline { usleep(50_000) }
         XCTAssertFalse(process.isRunning, "Ctrl-D ends the REPL")
         if !process.isRunning { XCTAssertEqual(process.terminationStatus, 0) }
+    }
+
+    /// `rdc repl` on a pseudo-terminal that is its controlling terminal (so Ctrl-C is a real
+    /// SIGINT from the line discipline), started.
+    private func launchRepl() throws -> (PseudoTerminal, Process) {
+        let rdc = try rdcExecutable()
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setsid") else {
+            throw XCTSkip("needs /usr/bin/setsid to give the REPL a controlling terminal")
+        }
+        let terminal = try PseudoTerminal()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+        process.arguments = ["--ctty", "--wait", rdc, "repl", "--out", directory + "/out"]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let child = FileHandle(fileDescriptor: terminal.childEnd, closeOnDealloc: false)
+        process.standardInput = child
+        process.standardOutput = child
+        process.standardError = child
+        try process.run()
+        return (terminal, process)
+    }
+
+    /// Runs the debug `rdc` with `arguments` and `input` on its standard input; returns its
+    /// exit status, standard output and standard error.
+    private func runRdc(_ arguments: [String], input: String = "") throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try rdcExecutable())
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let stdin = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, printed, complaint)
+    }
+
+    func testOutputFolderAndFlagsAreCheckedBeforeAnyCommandRuns() throws {
+        let script = try writeScript("echo ran\n")
+        let unwritable = try runRdc(["run", script, "--out", "/proc/x"])
+        XCTAssertNotEqual(unwritable.status, 0)
+        XCTAssertEqual(unwritable.stdout, "", "nothing ran")
+        XCTAssertTrue(unwritable.stderr.contains("--out: cannot write pictures to /proc/x: "), unwritable.stderr)
+        XCTAssertFalse(unwritable.stderr.contains("NSCocoaErrorDomain"), unwritable.stderr)
+
+        let threads = try runRdc(["run", script, "--threads", "100000"])
+        XCTAssertNotEqual(threads.status, 0)
+        XCTAssertTrue(threads.stderr.contains("--threads 100000 is out of range: expected 1…1024"), threads.stderr)
+        let seed = try runRdc(["run", script, "--seed", "18446744073709551615"])
+        XCTAssertNotEqual(seed.status, 0)
+        XCTAssertEqual(seed.stdout, "")
+    }
+
+    func testScriptErrorsAreInPlainWordsAndStdinIsAScript() throws {
+        let folder = try runRdc(["run", directory, "--out", directory + "/out"])
+        XCTAssertEqual(folder.status, 1)
+        XCTAssertEqual(folder.stderr, "cannot read the script: \(directory!): is a folder, not a file\n")
+        let missing = try runRdc(["run", directory + "/none.rdc", "--out", directory + "/out"])
+        XCTAssertEqual(missing.stderr, "cannot read the script: \(directory!)/none.rdc: does not exist\n")
+        let piped = try runRdc(["run", "-", "--out", directory + "/out"], input: "echo from a pipe\n")
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        XCTAssertEqual(piped.stdout, "from a pipe\n")
+    }
+
+    func testASecondRunIntoTheSameFolderAddsPictures() throws {
+        let script = try writeScript("data synthetic n=40 size=8\nshow samples count=4\n")
+        for _ in 0..<2 { XCTAssertEqual(try runRdc(["run", script, "--out", directory + "/out"]).status, 0) }
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory + "/out").sorted()
+        XCTAssertEqual(files.map { String($0.prefix(4)) }, ["001-", "002-"], "\(files)")
+    }
+
+    func testAnInterruptedScriptSaysSoOnce() throws {
+        let script = try writeScript("data synthetic n=3000 size=16\nmodel dense\npretrain epochs=100\n")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try rdcExecutable())
+        process.arguments = ["run", script, "--out", directory + "/out"]
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // Wait for training to start (the first progress line), then interrupt.
+        var printed = Data()
+        while !String(decoding: printed, as: UTF8.self).contains("built a dense model") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            printed += chunk
+        }
+        usleep(1_500_000)
+        process.interrupt()
+        printed += output.fileHandleForReading.readDataToEndOfFile()
+        let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, ScriptRunner.interruptedStatus)
+        let everything = String(decoding: printed, as: UTF8.self) + complaint
+        XCTAssertEqual(everything.components(separatedBy: "interrupted at pretrain").count, 2, everything)
+    }
+
+    func testKillNineDuringSavesNeverLosesTheCheckpoint() throws {
+        let setup = "data synthetic n=64 size=28\nmodel dense\n"
+        XCTAssertEqual(try runRdc(["run", try writeScript(setup + "save a.ckpt\n"), "--out", directory + "/out"]).status, 0)
+        let saves = try writeScript(setup + String(repeating: "save a.ckpt\n", count: 200), name: "saves.rdc")
+        let check = try writeScript("data synthetic n=64 size=28\nload a.ckpt\n", name: "check.rdc")
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<4 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try rdcExecutable())
+            process.arguments = ["run", saves, "--out", directory + "/out"]
+            process.currentDirectoryURL = URL(fileURLWithPath: directory)
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32.random(in: 400_000...1_500_000, using: &generator))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let loaded = try runRdc(["run", check, "--out", directory + "/out"])
+            XCTAssertEqual(loaded.status, 0, "round \(round): \(loaded.stderr)")
+            XCTAssertTrue(loaded.stdout.contains("loaded dense model"), loaded.stdout)
+        }
+    }
+
+    func testReplTakesAPastedHundredKilobyteLineAndNamesADroppedCommand() throws {
+        let (terminal, process) = try launchRepl()
+        defer { if process.isRunning { process.terminate() } }
+        try terminal.waitFor("rdc> ")
+        let long = String(repeating: "abcdefghij", count: 10_000)
+        terminal.type("echo \(long)-end\r")
+        // Linear-time editing: the whole line is echoed back and run well within the timeout
+        // (a quadratic editor took minutes for this line).
+        // The pty turns the output's "\n" into "\r\n"; the echo of the typed line has no "\n" before it.
+        try terminal.waitFor("\n" + long + "-end\r\n", timeout: 60)
+        try terminal.waitFor("rdc> ")
+        terminal.type("echo unfinished \\\r")
+        try terminal.waitFor("...> ")
+        terminal.type("\u{04}")
+        try terminal.waitFor("dropped the unfinished command `echo unfinished \\`")
+        let deadline = Date().addingTimeInterval(20)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        XCTAssertFalse(process.isRunning, "Ctrl-D ends the REPL")
     }
 }
 
@@ -223,7 +353,7 @@ private final class PseudoTerminal {
         lock.lock()
         let tail = String(decoding: screen[consumed...].suffix(2000), as: UTF8.self)
         lock.unlock()
-        XCTFail("timed out waiting for \(text.debugDescription); screen since the last match:\n\(tail)")
+        XCTFail("timed out waiting for \(String(text.prefix(200)).debugDescription); screen since the last match:\n\(tail)")
         throw XCTSkip("stopped: \(text) never appeared")
     }
 }

@@ -3,6 +3,7 @@
 // keeps the current data and checks that it fits the saved model.
 
 import Foundation
+import SafeFiles
 
 extension SessionState {
     func save(_ context: CommandContext) throws {
@@ -11,7 +12,7 @@ extension SessionState {
         do {
             try Checkpoint(state: model, clustering: clustering?.record).write(to: path)
         } catch {
-            throw CommandFailure("cannot save to \(path): \((error as NSError).localizedDescription)")
+            throw CommandFailure("cannot save: \(CommandFailure.describe(error)); nothing was written and any earlier file is unchanged")
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         context.say("saved \(model.blueprint.kind.rawValue) model (\(trainingPosition))"

@@ -2,6 +2,7 @@
 // little-endian) or CSV files for `export`.
 
 import Foundation
+import SafeFiles
 
 /// An array `export` can write: an N×L float32 matrix or an N-vector of int64.
 enum NumericArray {
@@ -29,9 +30,9 @@ enum NumericArray {
     func write(to path: String) throws {
         let bytes = path.lowercased().hasSuffix(".csv") ? Array(csvText.utf8) : npyBytes
         do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try SafeFile.write(bytes, to: path)
         } catch {
-            throw CommandFailure("cannot write \(path): \((error as NSError).localizedDescription)")
+            throw CommandFailure("cannot export: \(CommandFailure.describe(error))")
         }
     }
 

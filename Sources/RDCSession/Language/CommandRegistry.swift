@@ -125,7 +125,7 @@ public enum CommandRegistry {
         options: [
             OptionSpec("limit", .integer(0...Int.max), default: .value(.integer(0)),
                        help: "Keep at most this many images, a random subset (0 = all)."),
-            OptionSpec("seed", .integer(0...Int(UInt32.max)), default: .computed("the session seed"),
+            OptionSpec("seed", .integer(SessionOptions.seedRange), default: .computed("the session seed"),
                        help: "Seed of the random subset (and of synthetic data)."),
         ])
 
@@ -328,7 +328,7 @@ public enum CommandRegistry {
         example: "seed 42",
         positionals: [
             PositionalSpec("seed", placeholder: "N", noun: "seed",
-                           help: "The seed.", kind: .value(.integer(0...Int(UInt32.max))))
+                           help: "The seed.", kind: .value(.integer(SessionOptions.seedRange)))
         ])
 
     private static let threadsCommand = CommandSpec(
@@ -338,7 +338,7 @@ public enum CommandRegistry {
         example: "threads 2",
         positionals: [
             PositionalSpec("count", placeholder: "N", noun: "number of threads",
-                           help: "Threads for BLAS.", kind: .value(.integer(1...1024)))
+                           help: "Compute threads.", kind: .value(.integer(SessionOptions.threadRange)))
         ])
 
     private static let helpCommand = CommandSpec(
