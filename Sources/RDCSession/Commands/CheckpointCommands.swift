@@ -3,6 +3,7 @@
 // keeps the current data and checks that it fits the saved model.
 
 import Foundation
+import SafeFiles
 
 extension SessionState {
     func save(_ context: CommandContext) throws {
@@ -10,8 +11,8 @@ extension SessionState {
         let path = context.resolve(context.invocation.path("file")!)
         do {
             try Checkpoint(state: model, clustering: clustering?.record).write(to: path)
-        } catch {
-            throw CommandFailure("cannot save to \(path): \((error as NSError).localizedDescription)")
+        } catch let problem as FileProblem {
+            throw CommandFailure("cannot save: \(problem)")
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         context.say("saved \(model.blueprint.kind.rawValue) model (\(trainingPosition))"
