@@ -229,8 +229,17 @@ public enum CRC32 {
 
     /// The CRC-32 of `bytes`.
     public static func checksum<Bytes: Collection>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
+        // Contiguous bytes (arrays and their slices, the common case) take the fast path: one
+        // call instead of a generic element access per byte from other modules.
+        if let crc = bytes.withContiguousStorageIfAvailable(checksum(contiguous:)) { return crc }
+        return Array(bytes).withUnsafeBufferPointer(checksum(contiguous:))
+    }
+
+    private static func checksum(contiguous bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        table.withUnsafeBufferPointer { table in
+            for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        }
         return crc ^ 0xFFFF_FFFF
     }
 }
