@@ -50,6 +50,9 @@ let package = Package(
         .testTarget(name: "RDCSessionTests", dependencies: ["RDCSession"]),
         .testTarget(name: "JupyterKernelTests", dependencies: ["JupyterKernel"]),
         .testTarget(name: "RDCTerminalTests", dependencies: ["RDCTerminal"]),
+        // Mutation fuzzing of every parser (bounded here; scripts/fuzz.sh runs it long).
+        .testTarget(name: "FuzzTests", dependencies: ["RDCMethod", "RDCSession", "JupyterKernel", "NumericCore", "CZlib"],
+                    exclude: ["Corpus", "LibFuzzer"], swiftSettings: optimised),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,6 @@
-// Layer: Jupyter front end. May use Foundation only; knows nothing of R-DC or tensors.
+// Layer: Jupyter front end. May use Foundation and SafeFiles only; knows nothing of R-DC or tensors.
 import Foundation
+import SafeFiles
 
 /// What a Jupyter client tells the kernel in its connection file: where to bind and how to sign.
 public struct ConnectionInfo: Equatable, Sendable {
@@ -41,15 +42,18 @@ public struct ConnectionInfo: Equatable, Sendable {
         try validate()
     }
 
+    /// The largest connection file read (a real one is a few hundred bytes).
+    public static let maximumFileSize = 1 << 20
+
     /// Reads and checks a connection file.
     public init(contentsOfFile path: String) throws {
-        let data: Data
+        let bytes: [UInt8]
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ConnectionInfoError.unreadableFile(path: path, reason: error.localizedDescription)
+            bytes = try SafeFile.read(path, limit: Self.maximumFileSize)
+        } catch let problem as FileProblem {
+            throw ConnectionInfoError.unreadableFile(path: path, reason: problem.reason)
         }
-        try self.init(json: data, source: path)
+        try self.init(json: Data(bytes), source: path)
     }
 
     /// Decodes and checks the JSON of a connection file; `source` names it in errors.

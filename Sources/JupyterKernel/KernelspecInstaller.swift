@@ -1,4 +1,4 @@
-// Layer: Jupyter front end. May use Foundation (files, Process for python3) only; knows nothing of R-DC.
+// Layer: Jupyter front end. May use Foundation (files, Process for python3) and SafeFiles only; knows nothing of R-DC.
 import Foundation
 import SafeFiles
 
@@ -29,8 +29,8 @@ public struct KernelSpec {
     /// Reads a `kernel.json` (e.g. the template in the project's `kernelspec/` folder).
     public init(contentsOf file: URL) throws {
         let data: Data
-        do { data = try Data(contentsOf: file) } catch {
-            throw KernelspecError.unreadable(path: file.path, reason: error.localizedDescription)
+        do { data = Data(try SafeFile.read(file.path, limit: ConnectionInfo.maximumFileSize)) } catch let problem as FileProblem {
+            throw KernelspecError.unreadable(path: file.path, reason: problem.reason)
         }
         guard let fields = (try? JSONSerialization.jsonObject(with: data)) as? JSONObject else {
             throw KernelspecError.invalidSpec(source: file.path, problem: "not a JSON object")

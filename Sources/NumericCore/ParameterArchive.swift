@@ -1,6 +1,7 @@
-// Layer: numeric core. May use CBLAS only; knows nothing of R-DC, sessions or files.
+// Layer: numeric core. May use SafeFiles for the archive's own file; knows nothing of R-DC or
+// sessions. Decoding checks every count and shape against the bytes that are there first.
 
-import Foundation
+import SafeFiles
 
 /// What went wrong reading or applying a parameter archive.
 public enum ParameterArchiveError: Error, CustomStringConvertible, Equatable {
@@ -52,21 +53,29 @@ public enum ParameterArchive {
         reader = ByteReader(bytes: Array(body), offset: magic.count)
         let fileVersion = try reader.uint32()
         guard fileVersion == version else { throw ParameterArchiveError.malformed("unsupported version \(fileVersion)") }
-        let count = Int(try reader.uint32())
+        let count = try reader.count(of: "tensor", eachAtLeast: 4)
         var tensors: [Tensor] = []
-        for _ in 0..<count { tensors.append(try reader.tensor()) }
+        for index in 0..<count {
+            let tensor = try reader.tensor()
+            guard tensor.storage.allSatisfy(\.isFinite) else {
+                throw ParameterArchiveError.malformed("tensor \(index) holds NaN or infinite values")
+            }
+            tensors.append(tensor)
+        }
         guard reader.offset == body.count else { throw ParameterArchiveError.malformed("\(body.count - reader.offset) trailing bytes") }
         return tensors
     }
 
-    /// Writes the parameters of `model` to `path` (atomically: temporary file, then rename).
+    /// Writes the parameters of `model` to `path` atomically (`SafeFile.write`: the old file
+    /// survives any failure). Throws `FileProblem`.
     public static func save<Model: Layer>(_ model: Model, to path: String) throws {
-        try Data(encode(model.parameterValues)).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try SafeFile.write(encode(model.parameterValues), to: path)
     }
 
-    /// Loads parameters from `path` into `model`; the model is unchanged when this throws.
+    /// Loads parameters from `path` into `model`; the model is unchanged when this throws
+    /// (`FileProblem` when the file cannot be read, `ParameterArchiveError` otherwise).
     public static func load<Model: Layer>(_ model: inout Model, from path: String) throws {
-        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let bytes = try SafeFile.read(path)
         var candidate = model
         try candidate.loadParameterValues(try decode(bytes))
         model = candidate
@@ -111,12 +120,17 @@ public struct ByteWriter: Sendable {
     }
 }
 
-/// Reads little-endian scalars from a byte array, throwing on truncation.
+/// Reads little-endian scalars from a byte array, throwing `ParameterArchiveError.malformed`
+/// on truncation and on any count or shape that the remaining bytes cannot hold (checked
+/// before anything is allocated).
 public struct ByteReader: Sendable {
     /// The bytes being read.
     public let bytes: [UInt8]
     /// Position of the next byte to read.
     public var offset: Int
+
+    /// The highest tensor rank a reader accepts.
+    public static let maximumRank = 8
 
     /// A reader starting at `offset`.
     public init(bytes: [UInt8], offset: Int = 0) {
@@ -124,12 +138,24 @@ public struct ByteReader: Sendable {
         self.offset = offset
     }
 
+    /// Bytes not yet read.
+    public var remaining: Int { max(0, bytes.count - offset) }
+
     private mutating func take(_ count: Int) throws -> ArraySlice<UInt8> {
-        guard count >= 0, offset + count <= bytes.count else {
-            throw ParameterArchiveError.malformed("truncated at byte \(offset) (wanted \(count) more)")
+        guard count >= 0, offset >= 0, count <= remaining else {
+            throw ParameterArchiveError.malformed("truncated at byte \(offset) (wanted \(count) more, \(remaining) left)")
         }
         defer { offset += count }
         return bytes[offset..<(offset + count)]
+    }
+
+    /// Runs a size check, reporting its failure as a malformed archive.
+    private func checked<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let problem as SizeProblem {
+            throw ParameterArchiveError.malformed("\(problem) (at byte \(offset))")
+        }
     }
 
     /// Reads an unsigned 32-bit integer.
@@ -142,6 +168,23 @@ public struct ByteReader: Sendable {
         try take(8).reversed().reduce(0) { $0 << 8 | UInt64($1) }
     }
 
+    /// Reads an unsigned 64-bit integer that must fit an `Int` (a counter such as a step).
+    public mutating func integer(_ field: String) throws -> Int {
+        let value = try uint64()
+        return try checked { try CheckedSize.integer(value, field: field) }
+    }
+
+    /// Reads a u32 count of items that each take at least `minimumBytes` bytes, refusing a
+    /// count that the remaining bytes cannot hold.
+    public mutating func count(of field: String, eachAtLeast minimumBytes: Int) throws -> Int {
+        let count = Int(try uint32())
+        let available = remaining
+        _ = try checked {
+            try CheckedSize.bytes(count, of: minimumBytes, within: available, field: "\(field) count")
+        }
+        return count
+    }
+
     /// Reads a string written by `ByteWriter.append(_: String)`.
     public mutating func string() throws -> String {
         let count = Int(try uint32())
@@ -151,21 +194,22 @@ public struct ByteReader: Sendable {
         return text
     }
 
-    /// Reads a tensor written by `ByteWriter.append(_: Tensor)`.
+    /// Reads a tensor written by `ByteWriter.append(_: Tensor)`; its shape is checked against
+    /// the remaining bytes before its values are allocated.
     public mutating func tensor() throws -> Tensor {
         let rank = Int(try uint32())
-        guard rank <= 8 else { throw ParameterArchiveError.malformed("rank \(rank) is implausible") }
+        guard rank <= Self.maximumRank else { throw ParameterArchiveError.malformed("tensor rank \(rank) is implausible (at most \(Self.maximumRank))") }
         var shape: [Int] = []
         for _ in 0..<rank { shape.append(Int(try uint32())) }
-        guard shape.reduce(1, *) * 4 <= bytes.count - offset else {
-            throw ParameterArchiveError.malformed("tensor of shape \(shape) is longer than the file")
-        }
-        return Tensor(shape: shape, storage: try floats(shape.reduce(1, *)))
+        let count = try checked { try CheckedSize.product(shape, field: "tensor shape") }
+        return Tensor(shape: shape, storage: try floats(count, field: "tensor shape \(shape)"))
     }
 
-    /// Reads `count` Float32 values.
-    public mutating func floats(_ count: Int) throws -> [Float] {
-        let slice = try take(count * 4)
+    /// Reads `count` Float32 values; `field` names them in the error when they are not there.
+    public mutating func floats(_ count: Int, field: String = "float values") throws -> [Float] {
+        let available = remaining
+        let byteCount = try checked { try CheckedSize.bytes(count, of: 4, within: available, field: field, value: "") }
+        let slice = try take(byteCount)
         return [Float](unsafeUninitializedCapacity: count) { buffer, written in
             slice.withUnsafeBytes { raw in
                 UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
@@ -185,8 +229,17 @@ public enum CRC32 {
 
     /// The CRC-32 of `bytes`.
     public static func checksum<Bytes: Collection>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
+        // Contiguous bytes (arrays and their slices, the common case) take the fast path: one
+        // call instead of a generic element access per byte from other modules.
+        if let crc = bytes.withContiguousStorageIfAvailable(checksum(contiguous:)) { return crc }
+        return Array(bytes).withUnsafeBufferPointer(checksum(contiguous:))
+    }
+
+    private static func checksum(contiguous bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        table.withUnsafeBufferPointer { table in
+            for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        }
         return crc ^ 0xFFFF_FFFF
     }
 }

@@ -64,7 +64,10 @@ final class ConnectionInfoTests: XCTestCase {
 
     func testRejectsBadFilesNamingTheProblem() {
         XCTAssertThrowsError(try ConnectionInfo(contentsOfFile: "/nonexistent/conn.json")) {
-            XCTAssertTrue("\($0)".contains("/nonexistent/conn.json"))
+            XCTAssertEqual("\($0)", "cannot read connection file /nonexistent/conn.json: does not exist")
+        }
+        XCTAssertThrowsError(try ConnectionInfo(contentsOfFile: NSTemporaryDirectory())) {
+            XCTAssertTrue("\($0)".hasSuffix("is a folder, not a file"), "\($0)")
         }
         XCTAssertThrowsError(try ConnectionInfo(json: Data("[1]".utf8))) {
             XCTAssertEqual($0 as? ConnectionInfoError, .notAJSONObject(source: "connection file"))

@@ -114,6 +114,30 @@ final class CoreBehaviourTests: XCTestCase {
         model.zeroGradients()
     }
 
+    func testParameterArchiveSizesAreCheckedBeforeAllocating() {
+        /// An archive whose body is `words` (u32s after magic and version), with a valid CRC.
+        func archive(_ words: [UInt32], floats: Int = 0) -> [UInt8] {
+            var writer = ByteWriter()
+            writer.bytes = ParameterArchive.magic
+            writer.append(ParameterArchive.version)
+            for word in words { writer.append(word) }
+            writer.append([Float](repeating: 1, count: floats))
+            writer.append(CRC32.checksum(writer.bytes))
+            return writer.bytes
+        }
+        func assertMalformed(_ bytes: [UInt8], _ fragment: String, line: UInt = #line) {
+            XCTAssertThrowsError(try ParameterArchive.decode(bytes), line: line) { error in
+                XCTAssertTrue("\(error)".contains(fragment), "'\(error)' lacks '\(fragment)'", line: line)
+            }
+        }
+        assertMalformed(archive([0xFFFF_FFFF]), "tensor count 4294967295: needs 17179869180 bytes")
+        assertMalformed(archive([1, 3, 0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF]), "overflows")
+        assertMalformed(archive([1, 2, 100_000, 100_000], floats: 4), "needs 40000000000 bytes")
+        assertMalformed(archive([1, 9]), "rank 9 is implausible")
+        assertMalformed(ParameterArchive.encode([Tensor(shape: [1], storage: [.nan])]), "NaN")
+        XCTAssertEqual(try ParameterArchive.decode(archive([1, 1, 2], floats: 2)), [Tensor(shape: [2], storage: [1, 1])])
+    }
+
     func testCRC32MatchesKnownValue() {
         XCTAssertEqual(CRC32.checksum(Array("123456789".utf8)), 0xCBF4_3926)
     }

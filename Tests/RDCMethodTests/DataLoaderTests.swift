@@ -116,7 +116,7 @@ final class DataLoaderTests: XCTestCase {
         assertThrows(try Dataset.idx(images: flat), containing: ["flat", "expected 3 dimensions"])
         let floats = try write(FileBuilder.idx(dimensions: [1], values: [0, 0, 0, 0], type: 0x0D), "floats", in: folder)
         assertThrows(try Dataset.idx(images: floats), containing: ["floats", "0x0d"])
-        assertThrows(try Dataset.idx(images: folder.appendingPathComponent("absent").path), containing: ["absent", "no such file"])
+        assertThrows(try Dataset.idx(images: folder.appendingPathComponent("absent").path), containing: ["absent", "does not exist"])
     }
 
     func testCSVWithLabelColumnsShapeAndScale() throws {
@@ -267,7 +267,7 @@ final class DataLoaderTests: XCTestCase {
         let clean = try Dataset.syntheticShapes(count: 2, classes: 1, size: 28, noise: 0, seed: 1)
         XCTAssertEqual(Set(clean.samples.storage.filter { $0 > 0 }).count > 1, true)
         assertThrows(try Dataset.syntheticShapes(classes: 9), containing: ["classes must be 1–8"])
-        assertThrows(try Dataset.syntheticShapes(size: 4), containing: ["size must be at least 8"])
+        assertThrows(try Dataset.syntheticShapes(size: 4), containing: ["size must be 8–256", "got 4"])
     }
 
     func testLimitKeepsOrderAndIsSeeded() throws {

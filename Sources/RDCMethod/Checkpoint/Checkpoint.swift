@@ -1,7 +1,6 @@
-// Layer: method (R-DC). May use NumericCore and Foundation's file I/O; never the session,
-// sockets or pictures.
+// Layer: method (R-DC). May use NumericCore and SafeFiles; never the session, sockets or
+// pictures. Decoding checks every count, shape and value against the file before it allocates.
 
-import Foundation
 import SafeFiles
 
 /// A clustering read off an embedding: what produced it and each sample's cluster.
@@ -74,28 +73,27 @@ public struct Checkpoint {
         self.clustering = clustering
     }
 
-    /// Writes the checkpoint atomically (`SafeFile.write`): the file at `path` is the old one or
-    /// the complete new one at every instant. Throws `FileProblem`.
+    /// Writes the checkpoint to `path` atomically (`SafeFile.write`): whatever fails, `path`
+    /// holds the complete old checkpoint or the complete new one. Throws `FileProblem`.
     public func write(to path: String) throws {
         try SafeFile.write(encoded(), to: path)
     }
 
-    /// Reads and validates a checkpoint file.
+    /// Reads and validates a checkpoint file. Throws `CheckpointError` naming the file, in
+    /// plain words for file problems too ("does not exist", "is a folder, not a file").
     public static func read(from path: String) throws -> Checkpoint {
-        let bytes: [UInt8]
         do {
-            bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw CheckpointError(path: path, problem: "the file cannot be read (\(error.localizedDescription))")
-        }
-        do {
-            return try decode(bytes)
+            return try decode(try SafeFile.read(path))
+        } catch let problem as FileProblem {
+            throw CheckpointError(path: path, problem: problem.reason)
         } catch let error as CheckpointError {
             throw CheckpointError(path: path, problem: error.problem)
         } catch let error as ParameterArchiveError {
             throw CheckpointError(path: path, problem: "\(error)")
         } catch let error as ModelError {
             throw CheckpointError(path: path, problem: error.description)
+        } catch let problem as SizeProblem {
+            throw CheckpointError(path: path, problem: problem.description)
         }
     }
 
@@ -159,7 +157,13 @@ public struct Checkpoint {
         return writer.bytes
     }
 
-    /// Decodes checkpoint bytes, validating magic, version, checksum and shapes.
+    /// Decodes checkpoint bytes, validating magic, version and checksum, then every count and
+    /// shape against the bytes that are there (before allocating) and every value against what
+    /// it may be: parameters and moments of the model's shapes and finite, cluster ids in
+    /// `0..<clusterCount` (or −1 for DBSCAN noise), Phase 2 target rows in range.
+    ///
+    /// - Throws: `CheckpointError`, `ParameterArchiveError`, `ModelError` or `SizeProblem`
+    ///   (`read(from:)` reports them all as `CheckpointError`).
     public static func decode(_ bytes: [UInt8]) throws -> Checkpoint {
         func fail(_ problem: String) -> CheckpointError { CheckpointError(path: "", problem: problem) }
         guard bytes.count > magic.count + 8, Array(bytes[0..<magic.count]) == magic else {
@@ -176,50 +180,76 @@ public struct Checkpoint {
         }
         guard let kind = ModelKind(rawValue: try reader.string()) else { throw fail("unknown model kind") }
         let rank = Int(try reader.uint32())
-        guard rank <= 8 else { throw fail("implausible input rank \(rank)") }
+        guard rank <= ByteReader.maximumRank else { throw fail("implausible input rank \(rank)") }
         var inputShape: [Int] = []
         for _ in 0..<rank { inputShape.append(Int(try reader.uint32())) }
         let blueprint = try ModelBlueprint(kind: kind, inputShape: inputShape, latentSize: Int(try reader.uint32()))
+
+        // The tensors are in the file, so reading them allocates no more than its length; the
+        // networks are built only once the file is known to hold exactly their values.
+        let autoencoderValues = try tensors(&reader), criticValues = try tensors(&reader)
+        let expected = try blueprint.parameterCounts()
+        for (what, values, count) in [("autoencoder", autoencoderValues, expected.autoencoder), ("critic", criticValues, expected.critic)] {
+            let found = values.reduce(0) { $0 + $1.count }
+            guard found == count else {
+                throw fail("the \(what) of a \(kind.rawValue) model for \(inputShape) inputs has \(count) parameter values, the file \(found)")
+            }
+            guard values.allSatisfy({ $0.storage.allSatisfy(\.isFinite) }) else { throw fail("the \(what) parameters hold NaN or infinite values") }
+        }
         var generator = SeededGenerator(seed: 0)
         var autoencoder = blueprint.makeAutoencoder(generator: &generator)
         var critic = blueprint.makeCritic(generator: &generator)
-        try autoencoder.loadParameterValues(try tensors(&reader))
-        try critic.network.loadParameterValues(try tensors(&reader))
-        let pretrain = (try adam(&reader), try adam(&reader))
-        let refine = try reader.uint32() == 1 ? (try adam(&reader), try adam(&reader)) : nil
+        try autoencoder.loadParameterValues(autoencoderValues)
+        try critic.network.loadParameterValues(criticValues)
+        let autoencoderSizes = autoencoderValues.map(\.count), criticSizes = criticValues.map(\.count)
+
+        let pretrain = (try adam(&reader, fitting: autoencoderSizes, "pretrain autoencoder"),
+                        try adam(&reader, fitting: criticSizes, "pretrain critic"))
+        let refine = try flag(&reader, "refine optimisers")
+            ? (try adam(&reader, fitting: autoencoderSizes, "refine autoencoder"), try adam(&reader, fitting: criticSizes, "refine critic"))
+            : nil
         let pretrainEpochs = Int(try reader.uint32()), refineEpochs = Int(try reader.uint32())
         let generatorState = (try reader.uint64(), try reader.uint64(), try reader.uint64(), try reader.uint64())
         var history: [EpochRecord] = []
-        for _ in 0..<(try reader.uint32()) {
+        // An entry is at least a phase name's length, epoch, seconds and loss count.
+        for _ in 0..<(try reader.count(of: "history entry", eachAtLeast: 20)) {
             guard let phase = TrainingPhase(rawValue: try reader.string()) else { throw fail("unknown phase in the loss history") }
             let epoch = Int(try reader.uint32())
             let seconds = Double(bitPattern: try reader.uint64())
+            guard seconds.isFinite, seconds >= 0 else { throw fail("history entry of \(phase.rawValue) epoch \(epoch) lasted \(seconds) seconds") }
             var losses: [NamedLoss] = []
-            for _ in 0..<(try reader.uint32()) {
+            for _ in 0..<(try reader.count(of: "loss", eachAtLeast: 8)) {
                 losses.append(NamedLoss(try reader.string(), Float(bitPattern: try reader.uint32())))
             }
             history.append(EpochRecord(phase: phase, epoch: epoch, losses: losses, seconds: seconds))
         }
-        let phase1Embeddings = try reader.uint32() == 1 ? try reader.tensor() : nil
+        var phase1Embeddings: Tensor?
+        if try flag(&reader, "Phase 1 embeddings") {
+            let embeddings = try reader.tensor()
+            guard embeddings.rank == 2, embeddings.shape[1] == blueprint.latentSize, embeddings.storage.allSatisfy(\.isFinite) else {
+                throw fail("the Phase 1 embeddings of shape \(embeddings.shape) are not finite [n, \(blueprint.latentSize)] codes")
+            }
+            phase1Embeddings = embeddings
+        }
         var proximity: (targets: ProximityTargets, computedAtEpoch: Int)?
-        if try reader.uint32() == 1 {
+        if try flag(&reader, "Phase 2 targets") {
             let epoch = Int(try reader.uint32())
-            let rows = try reader.tensor().storage.map { Int32($0) }
+            let rows = try reader.tensor()
             let targets = try reader.tensor()
             let meanKept = Double(bitPattern: try reader.uint64())
-            proximity = (ProximityTargets(targetRow: rows, targets: targets, meanKeptNeighbours: meanKept), epoch)
+            guard rows.rank == 1, targets.rank == 2, targets.shape[1] == blueprint.latentSize, targets.storage.allSatisfy(\.isFinite),
+                  meanKept.isFinite else {
+                throw fail("the Phase 2 targets (rows \(rows.shape), targets \(targets.shape)) do not fit [n, \(blueprint.latentSize)] codes")
+            }
+            let activeRows = -1..<targets.batchSize
+            if let bad = rows.storage.first(where: { !($0 == $0.rounded() && activeRows.contains(Int(exactly: $0) ?? -2)) }) {
+                throw fail("Phase 2 target row \(bad) is not in -1..<\(targets.batchSize)")
+            }
+            proximity = (ProximityTargets(targetRow: rows.storage.map { Int32($0) }, targets: targets, meanKeptNeighbours: meanKept), epoch)
         }
         var clustering: ClusteringRecord?
-        if try reader.uint32() == 1 {
-            let method = try reader.string()
-            let count = Int(try reader.uint32())
-            let space = try reader.string()
-            let hasInertia = try reader.uint32() == 1
-            let inertia = Double(bitPattern: try reader.uint64())
-            var assignments: [Int] = []
-            for _ in 0..<(try reader.uint32()) { assignments.append(Int(Int32(bitPattern: try reader.uint32()))) }
-            clustering = ClusteringRecord(method: method, clusterCount: count, assignments: assignments, space: space,
-                                          inertia: hasInertia ? inertia : nil)
+        if try flag(&reader, "clustering") {
+            clustering = try clusteringRecord(&reader)
         }
         var state = TrainingState(
             blueprint: blueprint, autoencoder: autoencoder, critic: critic, pretrainOptimizers: pretrain,
@@ -257,7 +287,7 @@ public struct Checkpoint {
 
     private static func readPartialEpochs(into state: inout TrainingState, from reader: inout ByteReader) throws {
         func fail(_ problem: String) -> CheckpointError { CheckpointError(path: "", problem: problem) }
-        if try reader.uint32() == 1 {
+        if try flag(&reader, "unfinished epoch") {
             guard let phase = TrainingPhase(rawValue: try reader.string()) else { throw fail("unknown phase of the unfinished epoch") }
             let epoch = Int(try reader.uint32())
             let count = Int(try reader.uint32())
@@ -287,11 +317,42 @@ public struct Checkpoint {
             guard state.history.indices.contains(index) else { throw fail("abandoned epoch \(index) is not in the history") }
             state.history[index].partialBatches = batches
         }
+    /// The methods whose clusterings a checkpoint may hold; only DBSCAN marks noise (−1).
+    private static let clusteringMethods: Set<String> = ["kmeans", "gmm", "dbscan"]
+
+    private static func clusteringRecord(_ reader: inout ByteReader) throws -> ClusteringRecord {
+        func fail(_ problem: String) -> CheckpointError { CheckpointError(path: "", problem: problem) }
+        let method = try reader.string()
+        guard clusteringMethods.contains(method) else { throw fail("unknown clustering method '\(method)'") }
+        let count = Int(try reader.uint32())
+        let space = try reader.string()
+        let hasInertia = try flag(&reader, "inertia")
+        let inertia = Double(bitPattern: try reader.uint64())
+        guard !hasInertia || inertia.isFinite else { throw fail("the clustering's inertia is \(inertia)") }
+        let valid = method == "dbscan" ? -1..<count : 0..<count
+        var assignments: [Int] = []
+        for index in 0..<(try reader.count(of: "cluster assignment", eachAtLeast: 4)) {
+            let cluster = Int(Int32(bitPattern: try reader.uint32()))
+            guard valid.contains(cluster) else {
+                throw fail("sample \(index) is in cluster \(cluster), but a \(method) clustering of \(count) clusters has ids \(valid.lowerBound)–\(count - 1)")
+            }
+            assignments.append(cluster)
+        }
+        return ClusteringRecord(method: method, clusterCount: count, assignments: assignments, space: space,
+                                inertia: hasInertia ? inertia : nil)
+    }
+
+    /// Reads a presence flag, which must be 0 or 1.
+    private static func flag(_ reader: inout ByteReader, _ what: String) throws -> Bool {
+        let value = try reader.uint32()
+        guard value <= 1 else { throw CheckpointError(path: "", problem: "the \(what) flag is \(value), not 0 or 1") }
+        return value == 1
     }
 
     private static func tensors(_ reader: inout ByteReader) throws -> [Tensor] {
         var result: [Tensor] = []
-        for _ in 0..<(try reader.uint32()) { result.append(try reader.tensor()) }
+        // A tensor is at least its rank.
+        for _ in 0..<(try reader.count(of: "tensor", eachAtLeast: 4)) { result.append(try reader.tensor()) }
         return result
     }
 
@@ -308,14 +369,28 @@ public struct Checkpoint {
         }
     }
 
-    private static func adam(_ reader: inout ByteReader) throws -> Adam {
+    /// Reads an Adam optimiser whose moments, if any, must match the parameters of `sizes`.
+    private static func adam(_ reader: inout ByteReader, fitting sizes: [Int], _ what: String) throws -> Adam {
+        func fail(_ problem: String) -> CheckpointError { CheckpointError(path: "", problem: "the \(what) optimiser \(problem)") }
         let values = try (0..<4).map { _ in Float(bitPattern: try reader.uint32()) }
+        guard values.allSatisfy({ $0.isFinite }), values[0] > 0, (0..<1).contains(values[1]), (0..<1).contains(values[2]),
+              values[3] > 0 else {
+            throw fail("has learning rate, β1, β2, ε \(values), outside lr > 0, 0 ≤ β < 1, ε > 0")
+        }
         let optimizer = Adam(learningRate: values[0], beta1: values[1], beta2: values[2], epsilon: values[3])
-        optimizer.step = Int(try reader.uint64())
-        for _ in 0..<(try reader.uint32()) {
+        optimizer.step = try reader.integer("\(what) optimiser step")
+        let momentCount = try reader.count(of: "\(what) moment", eachAtLeast: 12)
+        guard momentCount <= sizes.count else { throw fail("has \(momentCount) moments for \(sizes.count) parameters") }
+        for index in 0..<momentCount {
             let count = Int(try reader.uint32())
-            optimizer.firstMoments.append(try reader.floats(count))
-            optimizer.secondMoments.append(try reader.floats(count))
+            guard count == sizes[index] else { throw fail("moment \(index) has \(count) values, its parameter \(sizes[index])") }
+            let first = try reader.floats(count, field: "\(what) first moment \(index)")
+            let second = try reader.floats(count, field: "\(what) second moment \(index)")
+            guard first.allSatisfy(\.isFinite), second.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                throw fail("moment \(index) holds NaN, infinite or negative values")
+            }
+            optimizer.firstMoments.append(first)
+            optimizer.secondMoments.append(second)
         }
         return optimizer
     }

@@ -1,6 +1,8 @@
-// Layer: method (R-DC), data. May use NumericCore and Foundation; never the session, sockets or pictures.
+// Layer: method (R-DC), data. May use NumericCore, SafeFiles and Foundation; never the session,
+// sockets or pictures.
 
 import Foundation
+import SafeFiles
 
 extension Dataset {
     /// CIFAR-10's class names, by label (used when `batches.meta.txt` is absent).
@@ -57,10 +59,9 @@ extension Dataset {
             }
         }
         let metaPath = (directory as NSString).appendingPathComponent("batches.meta.txt")
-        let names = (try? String(contentsOfFile: metaPath, encoding: .utf8))?
+        let names = (try? SafeFile.read(metaPath, limit: 1 << 16)).map { String(decoding: $0, as: UTF8.self) }?
             .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        return Dataset(name: "cifar10 (\(split.rawValue))", layout: .image(channels: 3, height: 32, width: 32),
-                       samples: Tensor(shape: [total, 3, 32, 32], storage: storage), labels: labels,
-                       classNames: names?.count == 10 ? names : cifar10ClassNames)
+        return try decoded(from: directory, name: "cifar10 (\(split.rawValue))", layout: .image(channels: 3, height: 32, width: 32),
+                           storage: storage, labels: labels, classNames: names?.count == 10 ? names : cifar10ClassNames)
     }
 }

@@ -13,8 +13,9 @@ public enum CSVLabelColumn: String, CaseIterable, Sendable {
 }
 
 extension Dataset {
-    /// Numbers from a CSV file (plain or gzipped), one sample per row, comma-separated; an
-    /// optional non-numeric header row is skipped.
+    /// Numbers from a CSV file (plain or gzipped, a UTF-8 byte-order mark ignored), one sample
+    /// per row, comma-separated. The first row is a header, and skipped, only when none of its
+    /// fields is a number; any other non-numeric field is an error naming its row and column.
     ///
     /// - Parameters:
     ///   - labelColumn: where the integer label is.
@@ -23,12 +24,14 @@ extension Dataset {
     ///   - scale: when given, values are divided by it and must then lie in [0, 1]; when nil,
     ///     values already in [0, 1] are kept and anything else is min–max scaled to [0, 1].
     /// - Throws: `DatasetError` naming the file and row for ragged rows, non-numeric values,
-    ///   non-integer labels, a layout of the wrong size, or values beyond `scale`.
+    ///   non-integer labels, a layout of the wrong size (or one whose size overflows), or
+    ///   values beyond `scale`.
     public static func csv(
         path: String, labelColumn: CSVLabelColumn = .last, layout: SampleLayout? = nil, scale: Float? = nil,
         name: String? = nil, classNames: [String]? = nil
     ) throws -> Dataset {
-        let bytes = try DataFile.read(path)
+        var bytes = try DataFile.read(path)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) } // UTF-8 byte-order mark
         let text = String(decoding: bytes, as: UTF8.self)
         var features = [Float]()
         var labels = [Int]()
@@ -38,10 +41,10 @@ extension Dataset {
             rowNumber += 1
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
             let values = fields.map { Float($0.trimmingCharacters(in: .whitespaces)) }
-            if values.contains(where: { $0 == nil }) {
-                if rowNumber == 1 { continue } // header
-                let bad = fields[values.firstIndex(where: { $0 == nil })!]
-                throw DatasetError(file: path, problem: "row \(rowNumber): '\(bad)' is not a number")
+            // A header has no number in it; a row with some numbers and a bad field is a typo.
+            if rowNumber == 1 && values.allSatisfy({ $0 == nil }) { continue }
+            if let column = values.firstIndex(where: { $0 == nil }) {
+                throw DatasetError(file: path, problem: "row \(rowNumber), column \(column + 1): '\(fields[column])' is not a number")
             }
             if width < 0 { width = values.count }
             guard values.count == width else {
@@ -61,16 +64,15 @@ extension Dataset {
             features.append(contentsOf: row)
         }
         guard width > 0, !features.isEmpty else { throw DatasetError(file: path, problem: "no data rows") }
-        let count = labelColumn == .none ? features.count / width : labels.count
-        let valuesPerRow = features.count / count
+        let valuesPerRow = labelColumn == .none ? width : width - 1
         let layout = layout ?? .vector(length: valuesPerRow)
-        guard layout.valueCount == valuesPerRow else {
-            throw DatasetError(file: path, problem: "rows have \(valuesPerRow) feature values but shape \(layout) needs \(layout.valueCount)")
+        let valuesPerSample = try layout.checkedValueCount(file: path)
+        guard valuesPerSample == valuesPerRow else {
+            throw DatasetError(file: path, problem: "rows have \(valuesPerRow) feature values but shape \(layout) needs \(valuesPerSample)")
         }
         try scaleToUnitInterval(&features, scale: scale, file: path)
-        return Dataset(name: name ?? "csv \((path as NSString).lastPathComponent)", layout: layout,
-                       samples: Tensor(shape: [count] + layout.itemShape, storage: features),
-                       labels: labelColumn == .none ? nil : labels, classNames: classNames)
+        return try decoded(from: path, name: name ?? "csv \((path as NSString).lastPathComponent)", layout: layout,
+                           storage: features, labels: labelColumn == .none ? nil : labels, classNames: classNames)
     }
 
     /// scikit-learn's 8×8 digits (1,797 samples, values 0–16, 10 classes) from its

@@ -1,6 +1,8 @@
-// Layer: method (R-DC), data. May use NumericCore and Foundation; never the session, sockets or pictures.
+// Layer: method (R-DC), data. May use NumericCore, SafeFiles and Foundation; never the session,
+// sockets or pictures.
 
 import Foundation
+import SafeFiles
 
 /// What one sample is, and so how a row of `Dataset.samples` is laid out.
 public enum SampleLayout: Equatable, Sendable, CustomStringConvertible {
@@ -11,7 +13,16 @@ public enum SampleLayout: Equatable, Sendable, CustomStringConvertible {
     /// A flat vector of values with no spatial structure.
     case vector(length: Int)
 
-    /// Values per sample.
+    /// The extents, outermost first, as the layout names them (`[c, h, w]`, `[d, h, w]`, `[length]`).
+    public var extents: [Int] {
+        switch self {
+        case let .image(c, h, w): return [c, h, w]
+        case let .volume(d, h, w): return [d, h, w]
+        case let .vector(length): return [length]
+        }
+    }
+
+    /// Values per sample; for a layout from untrusted input use `checkedValueCount(file:)` first.
     public var valueCount: Int {
         switch self {
         case let .image(c, h, w): return c * h * w
@@ -29,6 +40,13 @@ public enum SampleLayout: Equatable, Sendable, CustomStringConvertible {
         case let .volume(d, h, w): return [1, d, h, w]
         case let .vector(length): return [length]
         }
+    }
+
+    /// Values per sample, checked: every extent at least 1 and the product within `Int`.
+    ///
+    /// - Throws: `DatasetError` naming `file`, the shape and what is wrong with it.
+    public func checkedValueCount(file: String) throws -> Int {
+        try DatasetError.naming(file) { try CheckedSize.product(extents, minimum: 1, field: "shape") }
     }
 
     /// `1x28x28`, `28x28x28 volume`, or `64 values`.
@@ -65,6 +83,25 @@ public struct Dataset: Sendable {
         self.samples = samples
         self.labels = labels
         self.classNames = classNames
+    }
+
+    /// A data set decoded from `file`, checked so that none of `init`'s preconditions can fire
+    /// on file input: positive extents, at least one sample, whole samples, one label per sample.
+    ///
+    /// - Throws: `DatasetError` naming `file`.
+    static func decoded(from file: String, name: String, layout: SampleLayout, storage: [Float], labels: [Int]?,
+                        classNames: [String]? = nil) throws -> Dataset {
+        let valuesPerSample = try layout.checkedValueCount(file: file)
+        guard !storage.isEmpty else { throw DatasetError(file: file, problem: "holds no images (a data set needs at least one)") }
+        guard storage.count % valuesPerSample == 0 else {
+            throw DatasetError(file: file, problem: "\(storage.count) values are not a whole number of \(layout) samples")
+        }
+        let count = storage.count / valuesPerSample
+        if let labels, labels.count != count {
+            throw DatasetError(file: file, problem: "\(labels.count) labels for \(count) images")
+        }
+        return Dataset(name: name, layout: layout, samples: Tensor(shape: [count] + layout.itemShape, storage: storage),
+                       labels: labels, classNames: classNames)
     }
 
     /// Number of samples.
@@ -106,49 +143,79 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable {
 
     /// `FILE: PROBLEM`.
     public var description: String { "\(file): \(problem)" }
+
+    /// Runs `body`, reporting a `SizeProblem` or `FileProblem` it throws as an error about `file`.
+    static func naming<T>(_ file: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let problem as SizeProblem {
+            throw DatasetError(file: file, problem: problem.description)
+        } catch let problem as FileProblem {
+            throw DatasetError(file: problem.path, problem: problem.reason)
+        }
+    }
 }
 
-/// Reading files, transparently gunzipped.
-enum DataFile {
-    /// The bytes of `path` (the first `prefix` bytes if given), as stored on disk.
-    static func raw(_ path: String, prefix: Int? = nil) throws -> Data {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            throw DatasetError(file: path, problem: exists ? (isDirectory.boolValue ? "is a folder, not a file" : "cannot be opened for reading") : "no such file")
+/// A data file read whole through `SafeFile`, transparently gunzipped. Its `length` (the
+/// stored size, or for gzip the size the trailer declares, checked to be possible) is known
+/// before anything is inflated, so loaders can check header sizes against it before they
+/// allocate, and inflating never produces more than `length` bytes: a gzip bomb is an error,
+/// not an exhausted memory. Gzip files must be one member (as gzip and numpy write them)
+/// smaller than 4 GiB uncompressed, the size the trailer can state.
+struct DataFile {
+    /// The path, as given.
+    let path: String
+    /// The bytes as stored on disk.
+    let stored: [UInt8]
+    /// Whether `stored` is gzip data.
+    let isGzip: Bool
+    /// Bytes of content: `stored.count`, or the uncompressed size a gzip trailer declares.
+    let length: Int
+
+    /// Reads `path`. Throws `DatasetError` in plain words ("does not exist", "is a folder, not a
+    /// file", a gzip trailer that declares more than the compressed bytes can hold).
+    init(path: String) throws {
+        self.path = path
+        stored = try DatasetError.naming(path) { try SafeFile.read(path) }
+        isGzip = stored.count >= 2 && stored[0] == 0x1f && stored[1] == 0x8b
+        guard isGzip else {
+            length = stored.count
+            return
         }
-        defer { try? handle.close() }
-        do {
-            return try (prefix.map { try handle.read(upToCount: $0) } ?? handle.readToEnd()) ?? Data()
-        } catch {
-            throw DatasetError(file: path, problem: "read failed: \(error.localizedDescription)")
-        }
+        guard stored.count >= 18 else { throw DatasetError(file: path, problem: "gzip data is truncated (\(stored.count) bytes)") }
+        let tail = stored.count - 4
+        let declared = Int(stored[tail]) | Int(stored[tail + 1]) << 8 | Int(stored[tail + 2]) << 16 | Int(stored[tail + 3]) << 24
+        try Inflater.checkDeclaredSize(declared, compressedSize: stored.count, file: path, what: "gzip trailer")
+        length = declared
     }
 
-    /// The bytes of `path`; inflated when they start with the gzip magic bytes.
-    static func read(_ path: String) throws -> [UInt8] {
-        let data = try raw(path)
-        if isGzip(data) {
-            return try data.withUnsafeBytes { try Inflater.gunzip($0, file: path) }
-        }
-        return [UInt8](data)
-    }
-
-    /// Streams the (inflated) content of `path`, or of its first `prefix` stored bytes, to
-    /// `consume` in chunks, until the end or until `consume` returns false.
-    static func stream(_ path: String, prefix: Int? = nil, _ consume: (UnsafeRawBufferPointer) throws -> Bool) throws {
-        let data = try raw(path, prefix: prefix)
-        try data.withUnsafeBytes { bytes in
-            if isGzip(data) {
-                try Inflater.stream(bytes, windowBits: 15 + 32, file: path, what: "gzip data", consume)
+    /// Streams the (inflated) content to `consume` in chunks, until the end or until `consume`
+    /// returns false. Throws `DatasetError` for corrupt data or content beyond `length`.
+    func stream(_ consume: (UnsafeRawBufferPointer) throws -> Bool) throws {
+        try stored.withUnsafeBytes { bytes in
+            if isGzip {
+                try Inflater.stream(bytes, windowBits: 15 + 16, limit: length, file: path, what: "gzip data", consume)
             } else if bytes.count > 0 {
                 _ = try consume(bytes)
             }
         }
     }
 
-    private static func isGzip(_ data: Data) -> Bool {
-        data.count >= 2 && data[data.startIndex] == 0x1f && data[data.startIndex + 1] == 0x8b
+    /// The whole (inflated) content.
+    func contents() throws -> [UInt8] {
+        guard isGzip else { return stored }
+        var output = [UInt8]()
+        output.reserveCapacity(length)
+        try stream { chunk in
+            output.append(contentsOf: chunk)
+            return true
+        }
+        return output
+    }
+
+    /// The whole (inflated) content of `path`.
+    static func read(_ path: String) throws -> [UInt8] {
+        try DataFile(path: path).contents()
     }
 
     /// The first existing path of `candidates`, or nil.

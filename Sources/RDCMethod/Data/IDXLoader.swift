@@ -14,21 +14,25 @@ public enum DatasetSplit: String, CaseIterable, Sendable {
     case all
 }
 
-/// An IDX file (the MNIST format) of unsigned bytes: header read up front, values streamed.
+/// An IDX file (the MNIST format) of unsigned bytes: header read up front and checked against
+/// the file's length, values streamed.
 struct IDXFile {
-    let path: String
+    let file: DataFile
     /// Extent of each dimension.
     let dimensions: [Int]
+    /// Number of values the header declares (overflow-checked, and the file holds them).
+    let valueCount: Int
     /// Bytes before the values.
     var headerSize: Int { 4 + 4 * dimensions.count }
-    /// Number of values the header declares.
-    var valueCount: Int { dimensions.reduce(1, *) }
+    var path: String { file.path }
 
-    /// Reads and validates the header of `path` (gzipped or not; only the start is read):
-    /// magic number and element type, which must be unsigned byte.
+    /// Reads and validates the header of `path` (gzipped or not; only the start is inflated):
+    /// magic number, element type (unsigned byte), and dimensions whose product plus the
+    /// header is exactly the file's length.
     init(path: String) throws {
+        let file = try DataFile(path: path)
         var header = [UInt8]()
-        try DataFile.stream(path, prefix: 1 << 16) { chunk in
+        try file.stream { chunk in
             header.append(contentsOf: chunk.prefix(1028 - header.count))
             return header.count < 4 || header.count < 4 + 4 * Int(header[3])
         }
@@ -42,11 +46,20 @@ struct IDXFile {
         guard rank >= 1, header.count >= 4 + 4 * rank else {
             throw DatasetError(file: path, problem: "IDX header declares \(rank) dimensions but the file has only \(header.count) bytes (truncated)")
         }
-        self.path = path
-        self.dimensions = (0..<rank).map { axis in
+        let dimensions = (0..<rank).map { axis in
             let at = 4 + 4 * axis
             return Int(header[at]) << 24 | Int(header[at + 1]) << 16 | Int(header[at + 2]) << 8 | Int(header[at + 3])
         }
+        let (valueCount, expected) = try DatasetError.naming(path) {
+            let values = try CheckedSize.product(dimensions, field: "IDX dimensions")
+            return (values, try CheckedSize.sum([4 + 4 * rank, values], field: "IDX dimensions \(dimensions) with the header"))
+        }
+        guard expected == file.length else {
+            throw DatasetError(file: path, problem: "IDX dimensions \(dimensions) need \(expected) bytes but the file has \(file.length)" + (file.length < expected ? " (truncated)" : " (more than declared)"))
+        }
+        self.file = file
+        self.dimensions = dimensions
+        self.valueCount = valueCount
     }
 
     /// Streams the values to `body(values, indexOfFirst)`, then checks that the file held
@@ -54,7 +67,7 @@ struct IDXFile {
     func forEachValueChunk(_ body: (UnsafeBufferPointer<UInt8>, Int) -> Void) throws {
         var seen = 0 // bytes of the file, header included
         let expected = headerSize + valueCount
-        try DataFile.stream(path) { chunk in
+        try file.stream { chunk in
             let bytes = chunk.bindMemory(to: UInt8.self)
             let start = max(0, headerSize - seen), end = min(bytes.count, expected - seen)
             if start < end { body(UnsafeBufferPointer(rebasing: bytes[start..<end]), seen + start - headerSize) }
@@ -146,10 +159,16 @@ extension Dataset {
             for file in labelFiles { try file.forEachValueChunk { chunk, _ in all.append(contentsOf: chunk.lazy.map { Int($0) }) } }
             labels = all
         }
-        let height = imageFiles[0].dimensions[1], width = imageFiles[0].dimensions[2]
-        let total = imageFiles.reduce(0) { $0 + $1.dimensions[0] }
+        let first = imageFiles[0]
+        let layout = SampleLayout.image(channels: 1, height: first.dimensions[1], width: first.dimensions[2])
+        // Each file holds its values (checked against its length), so their sum is allocatable.
+        let valueCount = try DatasetError.naming(first.path) {
+            try CheckedSize.sum(imageFiles.map(\.valueCount), field: "IDX image counts")
+        }
+        _ = try layout.checkedValueCount(file: first.path)
+        guard valueCount > 0 else { throw DatasetError(file: first.path, problem: "holds no images (a data set needs at least one)") }
         // Uninitialised: every value is written once by the streaming pass (which throws otherwise).
-        let storage = try [Float](unsafeUninitializedCapacity: total * height * width) { out, initialised in
+        let storage = try [Float](unsafeUninitializedCapacity: valueCount) { out, initialised in
             var offset = 0
             for file in imageFiles {
                 try file.forEachValueChunk { chunk, first in scaleBytes(chunk, into: out.baseAddress! + offset + first) }
@@ -157,9 +176,7 @@ extension Dataset {
             }
             initialised = offset
         }
-        return Dataset(name: name, layout: .image(channels: 1, height: height, width: width),
-                       samples: Tensor(shape: [total, 1, height, width], storage: storage),
-                       labels: labels, classNames: classNames)
+        return try decoded(from: first.path, name: name, layout: layout, storage: storage, labels: labels, classNames: classNames)
     }
 }
 

@@ -7,6 +7,8 @@ struct NPYArray {
     /// numpy's type string, e.g. `|u1`, `<f4`, `<i8`.
     let dtype: String
     let shape: [Int]
+    /// Number of values (the product of `shape`, checked against the data's length).
+    let count: Int
     let bytes: [UInt8]
     let valuesOffset: Int
 
@@ -62,11 +64,15 @@ struct NPYArray {
             throw DatasetError(file: source, problem: "dtype \(dtype) is not supported (little-endian integers, bool, float32, float64)")
         }
         let itemSize = Int(kind.dropFirst())!
-        let expected = shape.reduce(1, *) * itemSize
         let available = bytes.count - headerStart - headerLength
-        guard available == expected else {
-            throw DatasetError(file: source, problem: "shape \(shape) of \(dtype) needs \(expected) bytes of data but there are \(available)" + (available < expected ? " (truncated)" : ""))
+        let expected = try DatasetError.naming(source) {
+            try CheckedSize.bytes(try CheckedSize.product(shape, field: "shape"), of: itemSize, within: available,
+                                  field: "shape", value: "\(shape) of \(dtype)")
         }
+        guard available == expected else {
+            throw DatasetError(file: source, problem: "shape \(shape) of \(dtype) needs \(expected) bytes of data but there are \(available)")
+        }
+        self.count = expected / itemSize
         self.dtype = dtype
         self.shape = shape
         self.bytes = bytes
@@ -78,7 +84,6 @@ struct NPYArray {
 
     /// Calls `body(index, value)` for every value in storage order, converted to Double.
     func forEachValue(_ body: (Int, Double) -> Void) {
-        let count = shape.reduce(1, *)
         bytes.withUnsafeBytes { raw in
             let base = raw.baseAddress! + valuesOffset
             func each<T>(_ type: T.Type, _ convert: (T) -> Double) {
@@ -109,8 +114,8 @@ extension Dataset {
     /// Labels `[n]` or `[n, 1]`.
     ///
     /// - Throws: `DatasetError` naming the file (and member) for a missing key, a bad zip or
-    ///   .npy structure, unsupported dtype or rank, multi-label targets, or a label count that
-    ///   differs from the image count.
+    ///   .npy structure, unsupported dtype or rank, a shape the data cannot hold, multi-label
+    ///   or non-integral labels, a label count that differs from the image count, or no images.
     public static func npz(path: String, split: DatasetSplit = .all, name: String? = nil) throws -> Dataset {
         let archive = try ZipArchive(path: path)
         let parts: [String] = split == .all ? ["train", "val", "test"] : [split.rawValue]
@@ -129,6 +134,7 @@ extension Dataset {
             let images = try array("\(part)_images"), labelArray = try array("\(part)_labels")
             let source = "\(path):\(part)_images.npy"
             let partLayout = try sampleLayout(ofImageShape: images.shape, source: source)
+            _ = try partLayout.checkedValueCount(file: source)
             if let layout, layout != partLayout {
                 throw DatasetError(file: source, problem: "samples are \(partLayout), earlier splits \(layout)")
             }
@@ -140,10 +146,20 @@ extension Dataset {
             guard labelArray.shape[0] == count else {
                 throw DatasetError(file: "\(path):\(part)_labels.npy", problem: "\(labelArray.shape[0]) labels for \(count) images")
             }
-            labelArray.forEachValue { _, value in labels.append(Int(value)) }
+            var nonIntegral: (index: Int, value: Double)?
+            labelArray.forEachValue { index, value in
+                guard value == value.rounded(), abs(value) < 1e9 else {
+                    if nonIntegral == nil { nonIntegral = (index, value) }
+                    return
+                }
+                labels.append(Int(value))
+            }
+            if let (index, value) = nonIntegral {
+                throw DatasetError(file: "\(path):\(part)_labels.npy", problem: "label \(value) at index \(index) is not a whole number (class labels must be integers)")
+            }
             allBytes = allBytes && images.isBytes
             let start = storage.count
-            storage.append(contentsOf: repeatElement(0, count: images.shape.reduce(1, *)))
+            storage.append(contentsOf: repeatElement(0, count: images.count))
             let valuesPerSample = partLayout.valueCount
             storage.withUnsafeMutableBufferPointer { out in
                 let target = out.baseAddress! + start
@@ -164,9 +180,8 @@ extension Dataset {
         } else {
             try scaleToUnitInterval(&storage, scale: nil, file: path)
         }
-        let finalLayout = layout!
-        return Dataset(name: name ?? "npz \((path as NSString).lastPathComponent) (\(split.rawValue))", layout: finalLayout,
-                       samples: Tensor(shape: [labels.count] + finalLayout.itemShape, storage: storage), labels: labels)
+        return try decoded(from: path, name: name ?? "npz \((path as NSString).lastPathComponent) (\(split.rawValue))",
+                           layout: layout!, storage: storage, labels: labels)
     }
 
     private static func sampleLayout(ofImageShape shape: [Int], source: String) throws -> SampleLayout {

@@ -6,6 +6,13 @@ import Foundation
 public enum SyntheticShape: String, CaseIterable, Sendable {
     case disk, square, triangle, plus, ring, diamond, cross, frame
 
+    /// Numbers of images `Dataset.syntheticShapes` accepts.
+    public static let countRange = 1...1_000_000
+    /// Numbers of classes it accepts: one per shape.
+    public static let classRange = 1...allCases.count
+    /// Image sides, in pixels, it accepts.
+    public static let sizeRange = 8...256
+
     /// Whether the point (u, v), in shape units (radius 1, y downwards), lies inside the shape.
     func contains(_ u: Float, _ v: Float) -> Bool {
         switch self {
@@ -31,16 +38,16 @@ extension Dataset {
     /// (0.7–1), 2×2 supersampled edges, plus Gaussian pixel noise of standard deviation
     /// `noise`, clamped to [0, 1]. Sample i has label i mod `classes`. Same seed, same images.
     ///
-    /// - Throws: `DatasetError` unless `count ≥ 1`, `1 ≤ classes ≤ 8`, `size ≥ 8`, `noise ≥ 0`.
+    /// - Throws: `DatasetError` unless `count`, `classes` and `size` lie in `SyntheticShape`'s
+    ///   `countRange`, `classRange` and `sizeRange`, and `noise ≥ 0`.
     public static func syntheticShapes(
         count: Int = 2000, classes: Int = 5, size: Int = 28, noise: Float = 0.05, seed: UInt64 = 0
     ) throws -> Dataset {
         let shapes = SyntheticShape.allCases
-        guard count >= 1 else { throw DatasetError(file: "synthetic", problem: "n must be at least 1, got \(count)") }
-        guard (1...shapes.count).contains(classes) else {
-            throw DatasetError(file: "synthetic", problem: "classes must be 1–\(shapes.count), got \(classes)")
+        for (option, value, range) in [("n", count, SyntheticShape.countRange), ("classes", classes, SyntheticShape.classRange),
+                                       ("size", size, SyntheticShape.sizeRange)] where !range.contains(value) {
+            throw DatasetError(file: "synthetic", problem: "\(option) must be \(range.lowerBound)–\(range.upperBound), got \(value)")
         }
-        guard size >= 8 else { throw DatasetError(file: "synthetic", problem: "size must be at least 8 pixels, got \(size)") }
         guard noise >= 0, noise.isFinite else { throw DatasetError(file: "synthetic", problem: "noise must be ≥ 0, got \(noise)") }
         var generator = SeededGenerator(seed: seed)
         let plane = size * size

@@ -1,7 +1,9 @@
-// Layer: method (R-DC), data. May use CZlib and Foundation; never the session, sockets or pictures.
+// Layer: method (R-DC), data. May use CZlib, SafeFiles and Foundation; never the session, sockets
+// or pictures. Every size and offset in the archive is checked against the file's length.
 
 import CZlib
 import Foundation
+import SafeFiles
 
 /// A read-only zip archive (what numpy's `.npz` files are): the central directory is read
 /// from the file's end; members may be stored or deflated; zip64 sizes and offsets are honoured.
@@ -24,12 +26,10 @@ struct ZipArchive {
 
     /// Reads `path` and its central directory.
     init(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DatasetError(file: path, problem: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
-        }
+        let bytes = try DatasetError.naming(path) { try SafeFile.read(path) }
         self.path = path
-        self.bytes = [UInt8](data)
-        self.members = try Self.centralDirectory(bytes, path: path)
+        self.bytes = bytes
+        self.members = try DatasetError.naming(path) { try Self.centralDirectory(bytes, path: path) }
     }
 
     /// The member called `name`, or nil.
@@ -43,7 +43,7 @@ struct ZipArchive {
             throw DatasetError(file: path, problem: "member \(member.name): bad local header signature (corrupt zip)")
         }
         let start = at + 30 + Int(try reader.u16(at + 26)) + Int(try reader.u16(at + 28))
-        guard start + member.compressedSize <= bytes.count else {
+        guard start <= bytes.count, member.compressedSize <= bytes.count - start else {
             throw DatasetError(file: path, problem: "member \(member.name) extends past the end of the file (truncated)")
         }
         guard member.flags & 1 == 0 else { throw DatasetError(file: path, problem: "member \(member.name) is encrypted") }
@@ -62,8 +62,12 @@ struct ZipArchive {
         default:
             throw DatasetError(file: path, problem: "member \(member.name) uses compression method \(member.method) (only stored and deflate are supported)")
         }
-        let crc = output.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, UInt32($0.count))) }
-        guard crc == member.crc else {
+        let crc = output.withUnsafeBufferPointer { buffer in
+            stride(from: 0, to: buffer.count, by: 1 << 30).reduce(UInt(0)) { crc, start in
+                crc32(crc, buffer.baseAddress! + start, UInt32(min(1 << 30, buffer.count - start)))
+            }
+        }
+        guard UInt32(truncatingIfNeeded: crc) == member.crc else {
             throw DatasetError(file: path, problem: "member \(member.name) fails its CRC check (corrupt)")
         }
         return output
@@ -87,11 +91,14 @@ struct ZipArchive {
             guard end >= 20, try reader.u32(end - 20) == 0x0706_4b50 else {
                 throw DatasetError(file: path, problem: "zip64 archive without a zip64 locator")
             }
-            let record = Int(try reader.u64(end - 20 + 8))
+            let record = try CheckedSize.integer(try reader.u64(end - 20 + 8), field: "zip64 end record offset")
             guard try reader.u32(record) == 0x0606_4b50 else { throw DatasetError(file: path, problem: "bad zip64 end record") }
-            entryCount = Int(try reader.u64(record + 32))
-            directoryOffset = Int(try reader.u64(record + 48))
+            entryCount = try CheckedSize.integer(try reader.u64(record + 32), field: "zip64 entry count")
+            directoryOffset = try CheckedSize.integer(try reader.u64(record + 48), field: "zip64 central directory offset")
         }
+        // Each central directory entry takes at least 46 bytes.
+        _ = try CheckedSize.bytes(entryCount, of: 46, within: bytes.count - min(directoryOffset, bytes.count),
+                                  field: "zip entry count")
         var members = [Member]()
         var at = directoryOffset
         for _ in 0..<entryCount {
@@ -112,9 +119,15 @@ struct ZipArchive {
                 let id = try reader.u16(extra), size = Int(try reader.u16(extra + 2))
                 if id == 1 {
                     var field = extra + 4
-                    if uncompressed == 0xFFFF_FFFF { uncompressed = Int(try reader.u64(field)); field += 8 }
-                    if compressed == 0xFFFF_FFFF { compressed = Int(try reader.u64(field)); field += 8 }
-                    if offset == 0xFFFF_FFFF { offset = Int(try reader.u64(field)) }
+                    if uncompressed == 0xFFFF_FFFF {
+                        uncompressed = try CheckedSize.integer(try reader.u64(field), field: "zip64 uncompressed size")
+                        field += 8
+                    }
+                    if compressed == 0xFFFF_FFFF {
+                        compressed = try CheckedSize.integer(try reader.u64(field), field: "zip64 compressed size")
+                        field += 8
+                    }
+                    if offset == 0xFFFF_FFFF { offset = try CheckedSize.integer(try reader.u64(field), field: "zip64 member offset") }
                 }
                 extra += 4 + size
             }
@@ -138,7 +151,7 @@ struct ZipFieldReader {
     func u64(_ at: Int) throws -> UInt64 { try value(at, 8) }
 
     private func value(_ at: Int, _ size: Int) throws -> UInt64 {
-        guard at >= 0, at + size <= bytes.count else {
+        guard at >= 0, at <= bytes.count - size else {
             throw DatasetError(file: file, problem: "unexpected end of file at byte \(at) (truncated)")
         }
         var result: UInt64 = 0

@@ -67,6 +67,11 @@ public struct ModelBlueprint: Equatable, Sendable {
         guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
             throw ModelError(description: "input shape \(inputShape) is empty")
         }
+        // The products the builders take (values per item; the conv plan's flat size) must fit an Int.
+        guard (try? CheckedSize.product(inputShape, field: "input shape")) != nil,
+              kind == .dense || (try? CheckedSize.product([Self.convChannels.last!] + inputShape.dropFirst(), field: "")) != nil else {
+            throw ModelError(description: "input shape \(inputShape) is too large for this machine")
+        }
         if kind == .conv {
             guard inputShape.count == 3 else {
                 throw ModelError(description: "the conv model needs C×H×W images; this data has items of shape \(inputShape.map(String.init).joined(separator: "×")) (use `model dense`)")
@@ -82,6 +87,38 @@ public struct ModelBlueprint: Equatable, Sendable {
 
     /// Number of values in one input item.
     public var inputSize: Int { inputShape.reduce(1, *) }
+
+    /// Numbers of parameter values of the autoencoder and of the critic this blueprint builds,
+    /// computed without building them, so a checkpoint can compare them with the values its
+    /// file holds before allocating anything.
+    ///
+    /// - Throws: `SizeProblem` when a count does not fit an `Int`.
+    public func parameterCounts() throws -> (autoencoder: Int, critic: Int) {
+        // (inputs, outputs, kernel side) of every weighted layer, in building order; each layer
+        // has inputs × outputs × kernel² weights and `outputs` biases.
+        let encoder: [(Int, Int, Int)], decoder: [(Int, Int, Int)]
+        switch kind {
+        case .dense:
+            let widths = [inputSize] + Self.denseHiddenSizes + [latentSize], mirrored = Array(widths.reversed())
+            encoder = zip(widths, widths.dropFirst()).map { ($0, $1, 1) }
+            decoder = zip(mirrored, mirrored.dropFirst()).map { ($0, $1, 1) }
+        case .conv:
+            let plan = convPlan
+            let channels = [inputShape[0]] + Self.convChannels, mirrored = Array(channels.reversed())
+            encoder = zip(zip(channels, channels.dropFirst()), plan.steps).map { ($0.0, $0.1, $1.kernel) }
+                + [(plan.flatSize, latentSize, 1)]
+            decoder = [(latentSize, plan.flatSize, 1)]
+                + zip(zip(mirrored, mirrored.dropFirst()), plan.steps.reversed()).map { ($0.0, $0.1, $1.kernel) }
+        }
+        func count(_ layers: [(Int, Int, Int)]) throws -> Int {
+            try CheckedSize.sum(layers.map { inputs, outputs, kernel in
+                try CheckedSize.sum([try CheckedSize.product([inputs, outputs, kernel, kernel], field: "parameter count"), outputs],
+                                    field: "parameter count")
+            }, field: "parameter count")
+        }
+        let encoderCount = try count(encoder)
+        return (try CheckedSize.sum([encoderCount, try count(decoder)], field: "parameter count"), encoderCount)
+    }
 
     /// A freshly initialised encoder.
     public func makeEncoder(generator: inout SeededGenerator) -> Sequential {
