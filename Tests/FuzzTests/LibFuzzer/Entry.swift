@@ -24,7 +24,7 @@ private let chosen: (scratch: ScratchFolder, target: FuzzTarget) = {
 public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>?, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?) -> CInt {
     if let folder = ProcessInfo.processInfo.environment["RDC_FUZZ_SEED_DIR"] {
         for (index, seed) in chosen.target.seeds.enumerated() {
-            FileManager.default.createFile(atPath: "\(folder)/seed-\(index)", contents: Data(seed))
+            _ = FileManager.default.createFile(atPath: "\(folder)/seed-\(index)", contents: Data(seed))
         }
     }
     return 0
