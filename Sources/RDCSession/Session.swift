@@ -3,6 +3,9 @@
 // hands their outputs to the caller as they happen.
 
 import Foundation
+import RDCMethod
+import NumericCore
+import SafeFiles
 
 /// How a session starts.
 public struct SessionOptions: Sendable {

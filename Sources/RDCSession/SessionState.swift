@@ -3,6 +3,8 @@
 
 import Foundation
 import SafeFiles
+import RDCMethod
+import NumericCore
 
 /// A clustering of the session's data and the embedding it was read from.
 struct ClusteringSnapshot {

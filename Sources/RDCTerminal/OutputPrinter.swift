@@ -3,6 +3,7 @@
 // the output folder with their paths printed, progress as a bar or as periodic lines.
 
 import Foundation
+import RDCRender
 import RDCSession
 import SafeFiles
 #if canImport(Glibc)

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import RDCMethod
+import NumericCore
 
 /// `rdc bench`: one full training step (forward, backward, optimiser) per case, plus the
 /// machine's SGEMM peak, so each case's speed reads as a fraction of what BLAS can do.

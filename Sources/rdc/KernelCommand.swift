@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import JupyterKernel
 import RDCSession
+import NumericCore
 
 /// `rdc kernel --connection-file FILE`: the process Jupyter launches from the kernelspec.
 struct KernelCommand: ParsableCommand {

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import RDCMethod
+import NumericCore
 
 /// Runs raw-pixel k-means, Phase 1 and Phase 2 for each seed and prints ACC, NMI, ARI and F1
 /// after each, with the wall time of each phase: the figures RESULTS.md reports.

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import RDCTerminal
+import NumericCore
 
 /// `rdc repl`: a prompt over one persistent R-DC session.
 struct ReplCommand: ParsableCommand {

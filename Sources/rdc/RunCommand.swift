@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import RDCTerminal
+import NumericCore
 
 /// `rdc run FILE.rdc`: runs a script, stopping at the first error with "FILE:LINE: message".
 struct RunCommand: ParsableCommand {

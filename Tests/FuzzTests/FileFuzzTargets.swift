@@ -7,6 +7,7 @@
 import CZlib
 import Foundation
 @testable import RDCMethod
+import NumericCore
 
 /// The targets, each a parser of untrusted bytes.
 enum FuzzTargets {

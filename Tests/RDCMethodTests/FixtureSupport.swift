@@ -1,6 +1,7 @@
 import Foundation
 import RDCMethod
 import XCTest
+import NumericCore
 
 /// The Fixtures folder next to this file (no Bundle.module: the JSON is not a resource).
 let fixturesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")

@@ -5,6 +5,7 @@
 import Foundation
 import RDCMethod
 import XCTest
+import NumericCore
 
 final class HostileInputTests: XCTestCase {
     private func write(_ bytes: [UInt8], _ name: String, in folder: URL) throws -> String {

@@ -1,5 +1,6 @@
 import RDCMethod
 import XCTest
+import NumericCore
 
 final class MetricsTests: XCTestCase {
     func testScoresAgreeWithScikitLearn() throws {

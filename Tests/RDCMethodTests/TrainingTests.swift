@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import RDCMethod
+import NumericCore
 
 /// Training behaviour of the R-DC method: it learns, it is reproducible, it can be saved,
 /// cancelled and continued.

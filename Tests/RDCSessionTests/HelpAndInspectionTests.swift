@@ -58,7 +58,7 @@ final class HelpAndInspectionTests: XCTestCase {
         XCTAssertEqual(CommandLanguage.inspect(code: "refine epochs=3 ", cursor: 16), """
         refine epochs=INTEGER
         Passes over the data.
-        Type: an integer from 1 to 100000. Default: 20, or 5 when the data set has 50,000 images or more.
+        Type: an integer from 1 to 100000. Default: 20, or 5 when the data set has 50000 images or more.
         """, "just after the word")
         XCTAssertEqual(CommandLanguage.inspect(code: "status", cursor: 3),
                        "status\nDescribe the session: data, model, training so far, clustering.")

@@ -4,6 +4,7 @@
 import Foundation
 import XCTest
 @testable import RDCSession
+import RDCMethod
 
 final class HostileDataTests: XCTestCase {
     /// The text of the error `program` fails with, or nil when it succeeds.

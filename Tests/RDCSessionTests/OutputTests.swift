@@ -2,6 +2,7 @@
 
 import XCTest
 @testable import RDCSession
+import RDCRender
 
 final class OutputTests: XCTestCase {
     func testTablePlainTextAlignsColumnsAndNumbersRight() {

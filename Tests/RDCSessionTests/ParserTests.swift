@@ -1,6 +1,7 @@
 // Layer: session tests. Parsing of values, quotes, comments, continuations and programs.
 
 import XCTest
+import RDCMethod
 @testable import RDCSession
 
 final class ParserTests: XCTestCase {
@@ -10,41 +11,47 @@ final class ParserTests: XCTestCase {
         return try XCTUnwrap(invocations.first, file: file, line: line)
     }
 
-    func testParsesEveryValueType() throws {
-        let pretrain = try single("pretrain epochs=3 lr=1e-3 critic=off lambda=1")
-        XCTAssertEqual(pretrain.command, .pretrain)
-        XCTAssertEqual(pretrain.integer("epochs"), 3)
-        XCTAssertEqual(pretrain.decimal("lr"), 0.001)
-        XCTAssertEqual(pretrain.toggle("critic"), false)
-        XCTAssertEqual(pretrain.value("lambda"), .decimal(1))
+    func testParsesEveryValueTypeThroughTypedOptions() throws {
+        let pretrain = PretrainOptions(try single("pretrain epochs=3 lr=1e-3 critic=off lambda=1"))
+        XCTAssertEqual(pretrain.epochs, 3)
+        XCTAssertEqual(pretrain.settings, PretrainSettings(learningRate: 0.001,
+                                                           acai: ACAISettings(criticEnabled: false, lambda: 1, gamma: 0.2)))
 
         let csv = try single(#"data csv path="my data/x.csv" shape=1x8x8 scale=16 label=first"#)
-        XCTAssertEqual(csv.choice(DatasetName.self), .csv)
-        XCTAssertEqual(csv.word("dataset"), "csv")
-        XCTAssertEqual(csv.path("path"), "my data/x.csv")
-        XCTAssertEqual(csv.shape("shape"), [1, 8, 8])
-        XCTAssertEqual(csv.decimal("scale"), 16)
-        XCTAssertEqual(csv.word("label"), "first")
+        XCTAssertEqual(csv.choice(as: DatasetName.self), .csv)
+        XCTAssertEqual(csv[DataOptions.csvFile], "my data/x.csv")
+        XCTAssertEqual(csv[DataOptions.csvShape], [1, 8, 8])
+        XCTAssertEqual(csv[DataOptions.csvScale], 16)
+        XCTAssertEqual(csv[DataOptions.csvLabel], .first)
+        XCTAssertNil(csv[DataOptions.seed])
+        XCTAssertEqual(csv[DataOptions.limit], 0)
 
-        let seed = try single("seed 42")
-        XCTAssertEqual(seed.integer("seed"), 42)
+        XCTAssertEqual(try single("seed 42")[SessionCommandOptions.seed], 42)
+        let cluster = ClusterOptions(try single("cluster method=dbscan eps=0.25 space=raw"))
+        XCTAssertEqual(cluster.method, .dbscan)
+        XCTAssertEqual(cluster.space, .raw)
+        XCTAssertEqual(cluster.eps, 0.25)
+        XCTAssertNil(cluster.k)
     }
 
-    func testQuotedStringsKeepSpacesAndResolveEscapes() throws {
-        let echo = try single(##"echo "say \"hi\" \\ there"  "# not a comment" stream=stderr"##)
-        XCTAssertEqual(echo.text("text"), #"say "hi" \ there # not a comment"#)
-        XCTAssertEqual(echo.word("stream"), "stderr")
-        XCTAssertEqual(try single(#"echo "a=b""#).text("text"), "a=b")
-        XCTAssertEqual(try single(#"echo """#).text("text"), "")
-        XCTAssertEqual(try single("echo héllo   wörld").text("text"), "héllo wörld")
+    func testDefaultsAreTheMethodsOwn() throws {
+        let pretrain = PretrainOptions(try single("pretrain"))
+        XCTAssertEqual(pretrain.settings, PretrainSettings())
+        XCTAssertEqual(pretrain.epochs, PretrainSettings.defaultEpochs)
+        let refine = RefineOptions(try single("refine"))
+        XCTAssertEqual(refine.settings, RefineSettings())
+        XCTAssertNil(refine.epochs, "the method's rule applies")
+        // Help shows the defaults as written, not as binary floats.
+        XCTAssertEqual(PretrainOptions.learningRate.spec.defaultValue.description, "0.001")
+        XCTAssertEqual(RefineOptions.quantile.spec.defaultValue.description, "0.9")
     }
 
     func testCommentsAndBlankLinesAreSkipped() throws {
         let invocations = try CommandLanguage.parse("# set-up\n\n  pretrain epochs=2 # short run\n   \n# end")
         XCTAssertEqual(invocations.map(\.command), [.pretrain])
         XCTAssertEqual(invocations[0].line, 3)
-        XCTAssertEqual(invocations[0].integer("epochs"), 2)
-        XCTAssertEqual(try single("save a#b").path("file"), "a#b")
+        XCTAssertEqual(invocations[0][PretrainOptions.epochs], 2)
+        XCTAssertEqual(try single("save a#b")[SessionCommandOptions.saveFile], "a#b")
     }
 
     func testContinuedLinesFormOneCommandNumberedByItsFirstLine() throws {
@@ -52,66 +59,47 @@ final class ParserTests: XCTestCase {
         let invocations = try CommandLanguage.parse(program)
         XCTAssertEqual(invocations.map(\.command), [.status, .pretrain, .evaluate])
         XCTAssertEqual(invocations.map(\.line), [1, 2, 5])
-        XCTAssertEqual(invocations[1].integer("epochs"), 2)
-        XCTAssertEqual(invocations[1].decimal("lr"), 0.01)
-        XCTAssertEqual(invocations[1].toggle("critic"), false)
+        XCTAssertEqual(invocations[1][PretrainOptions.epochs], 2)
+        XCTAssertEqual(invocations[1][PretrainOptions.learningRate], 0.01)
+        XCTAssertEqual(invocations[1][PretrainOptions.critic], false)
     }
 
     func testWindowsLineEndings() throws {
         let invocations = try CommandLanguage.parse("seed 7\r\nthreads 2\r\n")
         XCTAssertEqual(invocations.map(\.command), [.seed, .threads])
-        XCTAssertEqual(invocations[1].integer("count"), 2)
+        XCTAssertEqual(invocations[1][SessionCommandOptions.threads], 2)
     }
 
     func testQuestionMarkAsksForHelpInThePager() throws {
         let topic = try single("?pretrain")
         XCTAssertEqual(topic.command, .help)
         XCTAssertTrue(topic.asksForPager)
-        XCTAssertEqual(topic.word("command"), "pretrain")
+        XCTAssertEqual(topic[optional: SessionCommandOptions.helpTopic], .pretrain)
         let trailing = try single("refine?")
         XCTAssertEqual(trailing.command, .help)
         XCTAssertTrue(trailing.asksForPager)
-        XCTAssertEqual(trailing.word("command"), "refine")
+        XCTAssertEqual(trailing[optional: SessionCommandOptions.helpTopic], .refine)
         let overview = try single("?")
         XCTAssertEqual(overview.command, .help)
-        XCTAssertNil(overview.word("command"))
+        XCTAssertNil(overview[optional: SessionCommandOptions.helpTopic])
         let plain = try single("help refine")
         XCTAssertFalse(plain.asksForPager)
-        XCTAssertEqual(plain.word("command"), "refine")
+        XCTAssertEqual(plain[optional: SessionCommandOptions.helpTopic], .refine)
     }
 
-    func testAccessorsFallBackToRegistryDefaults() throws {
-        let pretrain = try single("pretrain")
-        XCTAssertEqual(pretrain.integer("epochs"), 10)
-        XCTAssertEqual(pretrain.integer("batch"), 256)
-        XCTAssertEqual(pretrain.toggle("critic"), true)
-        XCTAssertEqual(pretrain.decimal("gamma"), 0.2)
-        XCTAssertFalse(pretrain.isGiven("epochs"))
-
-        let refine = try single("refine")
-        XCTAssertNil(refine.integer("epochs"), "computed default: the executor decides")
-        XCTAssertNil(refine.decimal("beta"))
-        XCTAssertEqual(refine.toggle("critic"), false)
-        XCTAssertEqual(refine.integer("M"), 10)
-
+    func testTypedReadsFallBackToTheDeclaredDefaults() throws {
         let fashion = try single("data fashion-mnist")
-        XCTAssertEqual(fashion.path("path"), "/usr/share/datasets/fashion-mnist")
-        XCTAssertEqual(fashion.word("split"), "all")
-        XCTAssertEqual(fashion.integer("limit"), 0)
-        XCTAssertNil(fashion.integer("seed"))
-        XCTAssertNil(fashion.integer("n"), "an option of another data set")
+        XCTAssertEqual(fashion[DataOptions.fashionMNISTFolder], "/usr/share/datasets/fashion-mnist")
+        XCTAssertEqual(fashion[DataOptions.trainTestSplit], .all)
+        XCTAssertEqual(fashion[DataOptions.fallback], .none)
+        XCTAssertNil(fashion[DataOptions.seed])
 
-        let cluster = try single("cluster method=dbscan")
-        XCTAssertEqual(cluster.word("method"), "dbscan")
-        XCTAssertEqual(cluster.word("space"), "normalized")
-        XCTAssertEqual(cluster.decimal("eps"), 0.5)
-        XCTAssertNil(cluster.integer("k"))
-
-        let show = try single("show interpolations steps=5")
-        XCTAssertEqual(show.choice(ShowKind.self), .interpolations)
-        XCTAssertEqual(show.integer("pairs"), 4)
-        XCTAssertEqual(show.integer("steps"), 5)
-        XCTAssertNil(show.choice(DatasetName.self))
+        let cluster = ClusterOptions(try single("cluster"))
+        XCTAssertEqual(cluster.method, .kmeans)
+        XCTAssertEqual(cluster.space, .normalized)
+        XCTAssertEqual(cluster.restarts, 20)
+        XCTAssertNil(cluster.k, "computed default: the executor decides")
+        XCTAssertEqual(try single("diagnose")[SharedOptions.neighbours], RefineSettings().neighbours)
     }
 
     func testDescriptionWritesTheCommandBackInItsCanonicalForm() throws {

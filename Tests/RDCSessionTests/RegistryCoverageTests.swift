@@ -3,6 +3,7 @@
 
 import XCTest
 @testable import RDCSession
+import RDCMethod
 
 final class RegistryCoverageTests: XCTestCase {
     /// A valid word of `type`, for building minimal valid commands.
@@ -91,40 +92,6 @@ final class RegistryCoverageTests: XCTestCase {
                 XCTAssertEqual(option.type.value(of: String(describing: fallback)), fallback,
                                "\(spec.name.rawValue) \(option.name)")
             }
-        }
-    }
-
-    func testTypedAccessorsReadEveryOptionGivenOrDefaulted() throws {
-        for (spec, choice) in commandsAndChoices {
-            let base = minimalLine(spec, choice)
-            let defaulted = try XCTUnwrap(CommandLanguage.parse(base).first, base)
-            for option in spec.options(forChoice: choice?.name) {
-                let expected: OptionValue?
-                switch option.defaultValue {
-                case .value(let fallback): expected = fallback
-                case .computed: expected = nil
-                case .required: expected = option.type.value(of: sample(option.type))
-                }
-                XCTAssertEqual(typedRead(defaulted, option), expected, "\(base): \(option.name)")
-                guard option.defaultValue != .required else { continue }
-                let line = "\(base) \(option.name)=\(sample(option.type))"
-                let given = try XCTUnwrap(CommandLanguage.parse(line).first, line)
-                XCTAssertEqual(typedRead(given, option), option.type.value(of: sample(option.type)), line)
-                XCTAssertTrue(given.isGiven(option.name), line)
-            }
-        }
-    }
-
-    /// Reads `option` through the accessor its type calls for, wrapped back into a value.
-    private func typedRead(_ invocation: Invocation, _ option: OptionSpec) -> OptionValue? {
-        switch option.type {
-        case .integer: return invocation.integer(option.name).map(OptionValue.integer)
-        case .decimal: return invocation.decimal(option.name).map(OptionValue.decimal)
-        case .toggle: return invocation.toggle(option.name).map(OptionValue.toggle)
-        case .oneOf: return invocation.word(option.name).map(OptionValue.word)
-        case .file, .directory: return invocation.path(option.name).map(OptionValue.path)
-        case .text: return invocation.text(option.name).map(OptionValue.text)
-        case .shape: return invocation.shape(option.name).map(OptionValue.shape)
         }
     }
 

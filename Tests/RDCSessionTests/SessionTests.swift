@@ -5,6 +5,7 @@
 import Foundation
 import XCTest
 @testable import RDCSession
+import RDCRender
 
 /// What one run produced: its outputs, and its failure if it stopped.
 private struct RunResult {

@@ -2,6 +2,7 @@
 // and `rdc repl` driven through a pseudo-terminal: typing, Ctrl-C during training, Ctrl-D.
 
 import Foundation
+import RDCSession
 import XCTest
 @testable import RDCTerminal
 #if canImport(Glibc)

@@ -2,6 +2,7 @@
 // pictures. Decoding checks every count, shape and value against the file before it allocates.
 
 import SafeFiles
+import NumericCore
 
 /// A clustering read off an embedding: what produced it and each sample's cluster.
 public struct ClusteringRecord: Equatable, Sendable {
@@ -317,6 +318,8 @@ public struct Checkpoint {
             guard state.history.indices.contains(index) else { throw fail("abandoned epoch \(index) is not in the history") }
             state.history[index].partialBatches = batches
         }
+    }
+
     /// The methods whose clusterings a checkpoint may hold; only DBSCAN marks noise (−1).
     private static let clusteringMethods: Set<String> = ["kmeans", "gmm", "dbscan"]
 

@@ -1,5 +1,7 @@
 // Layer: method (R-DC), clustering. May use NumericCore only; never the session, sockets or pictures.
 
+import NumericCore
+
 /// A DBSCAN labelling.
 public struct DBSCANResult: Equatable, Sendable {
     /// Cluster of each row, numbered 0… in order of discovery; −1 for noise.

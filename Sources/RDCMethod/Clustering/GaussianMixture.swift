@@ -1,6 +1,7 @@
 // Layer: method (R-DC), clustering. May use NumericCore only; never the session, sockets or pictures.
 
 import Foundation
+import NumericCore
 
 /// A fitted diagonal-covariance Gaussian mixture.
 public struct GaussianMixtureResult: Equatable, Sendable {

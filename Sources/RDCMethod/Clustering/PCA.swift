@@ -1,6 +1,7 @@
 // Layer: method (R-DC), clustering. May use NumericCore only; never the session, sockets or pictures.
 
 import Foundation
+import NumericCore
 
 /// Principal components of a set of rows and the rows projected onto them.
 public struct PCAResult: Equatable, Sendable {

@@ -3,6 +3,7 @@
 
 import Foundation
 import SafeFiles
+import NumericCore
 
 /// What one sample is, and so how a row of `Dataset.samples` is laid out.
 public enum SampleLayout: Equatable, Sendable, CustomStringConvertible {

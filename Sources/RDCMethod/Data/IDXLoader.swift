@@ -1,6 +1,7 @@
 // Layer: method (R-DC), data. May use NumericCore and Foundation; never the session, sockets or pictures.
 
 import Foundation
+import NumericCore
 
 /// Which part of a data set published in parts to load.
 public enum DatasetSplit: String, CaseIterable, Sendable {

@@ -1,6 +1,7 @@
 // Layer: method (R-DC), data. May use NumericCore and Foundation; never the session, sockets or pictures.
 
 import Foundation
+import NumericCore
 
 /// A `.npy` array: header parsed, values still raw little-endian bytes.
 struct NPYArray {

@@ -1,6 +1,7 @@
 // Layer: method (R-DC), data. May use NumericCore and Foundation; never the session, sockets or pictures.
 
 import Foundation
+import NumericCore
 
 /// The shapes the synthetic data set draws, one per class, in class order.
 public enum SyntheticShape: String, CaseIterable, Sendable {

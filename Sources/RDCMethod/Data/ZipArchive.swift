@@ -4,6 +4,7 @@
 import CZlib
 import Foundation
 import SafeFiles
+import NumericCore
 
 /// A read-only zip archive (what numpy's `.npz` files are): the central directory is read
 /// from the file's end; members may be stored or deflated; zip64 sizes and offsets are honoured.

@@ -1,6 +1,7 @@
 // Layer: method (R-DC), metrics. May use NumericCore only; never the session, sockets or pictures.
 
 import Foundation
+import NumericCore
 
 /// Bad input to a metric (mismatched lengths, too few clusters…), in words.
 public struct MetricError: Error, CustomStringConvertible, Equatable {

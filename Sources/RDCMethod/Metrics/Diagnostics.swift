@@ -1,5 +1,7 @@
 // Layer: method (R-DC), metrics. May use NumericCore only; never the session, sockets or pictures.
 
+import NumericCore
+
 /// Measures of Feature Twist and Feature Drift between two snapshots (method.md, "Diagnostics").
 public enum Diagnostics {
     /// Twist: mean over points of the Jaccard overlap |A ∩ B| / |A ∪ B| of each point's M-NN

@@ -1,5 +1,7 @@
 // Layer: method (R-DC). May use NumericCore; never the session, sockets or pictures.
 
+import NumericCore
+
 /// The two network families of method.md.
 public enum ModelKind: String, CaseIterable, Sendable {
     /// Fully connected d–500–500–2000–L encoder and its mirror (DEC/IDEC/DynAE), for any

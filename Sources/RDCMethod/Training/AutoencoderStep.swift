@@ -1,5 +1,7 @@
 // Layer: method (R-DC). May use NumericCore; never the session, sockets or pictures.
 
+import NumericCore
+
 /// The settings of Phase 1 (method.md "Phase 1"): reconstruction regularised by ACAI.
 public struct ACAISettings: Equatable, Sendable {
     /// Whether the adversarial critic is used (off: a plain autoencoder, the ablation baseline).

@@ -1,5 +1,7 @@
 // Layer: method (R-DC). May use NumericCore; never the session, sockets or pictures.
 
+import NumericCore
+
 /// Phase 2's targets (method.md "Phase 2", steps 1–5): for each active anchor, the
 /// normalised centroid of itself and its mutual nearest neighbours on the unit sphere.
 public struct ProximityTargets: Equatable, Sendable {

@@ -1,7 +1,12 @@
 // Layer: method (R-DC). May use NumericCore; never the session, sockets or pictures.
 
+import NumericCore
+
 /// Settings of a Phase 1 call (method.md defaults).
 public struct PretrainSettings: Equatable, Sendable {
+    /// Epochs of a Phase 1 call when the caller does not say.
+    public static let defaultEpochs = 10
+
     /// Mini-batch size.
     public var batchSize = 256
     /// Adam learning rate of the autoencoder and the critic.
@@ -19,6 +24,15 @@ public struct PretrainSettings: Equatable, Sendable {
 
 /// Settings of a Phase 2 call (method.md defaults).
 public struct RefineSettings: Equatable, Sendable {
+    /// Epochs of a Phase 2 call when the caller does not say: fewer on large data sets, where
+    /// each epoch already takes many steps (method.md).
+    public static func defaultEpochs(sampleCount: Int) -> Int {
+        sampleCount >= largeDataSet ? 5 : 20
+    }
+    /// `defaultEpochs` in words, for help texts.
+    public static let defaultEpochsRule = "20, or 5 when the data set has \(largeDataSet) images or more"
+    private static let largeDataSet = 50_000
+
     /// Mini-batch size.
     public var batchSize = 256
     /// Adam learning rate (a fresh Adam at the start of Phase 2).

@@ -2,6 +2,7 @@
 
 import Foundation
 import Synchronization
+import NumericCore
 
 /// A flag another thread sets to stop long work at its next check (between batches).
 public final class CancellationToken: Sendable {

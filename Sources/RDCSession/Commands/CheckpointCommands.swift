@@ -4,11 +4,12 @@
 
 import Foundation
 import SafeFiles
+import RDCMethod
 
 extension SessionState {
     func save(_ context: CommandContext) throws {
         let (_, model) = try requireModel()
-        let path = context.resolve(context.invocation.path("file")!)
+        let path = context.resolve(context.invocation[SessionCommandOptions.saveFile])
         do {
             try Checkpoint(state: model, clustering: clustering?.record).write(to: path)
         } catch {
@@ -20,7 +21,7 @@ extension SessionState {
     }
 
     mutating func load(_ context: CommandContext) throws {
-        let path = context.resolve(context.invocation.path("file")!)
+        let path = context.resolve(context.invocation[SessionCommandOptions.loadFile])
         let data = try requireData()
         var checkpoint = try Checkpoint.read(from: path)
         let inputShape = checkpoint.state.blueprint.inputShape
@@ -42,7 +43,8 @@ extension SessionState {
         forgetClusterings()
         if let record = checkpoint.clustering {
             if record.assignments.count == data.count {
-                let points = Self.points(of: try embedding(), in: record.space)
+                let space = EmbeddingSpace(rawValue: record.space) ?? .normalized
+                let points = Self.points(of: try embedding(), in: space)
                 clustering = ClusteringSnapshot(record: record, points: points, madeAfter: trainingPosition)
             } else {
                 notes.append("the saved clustering covers \(record.assignments.count) images, the data \(data.count): not restored")

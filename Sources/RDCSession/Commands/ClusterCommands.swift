@@ -3,16 +3,16 @@
 // drift against the references the session keeps.
 
 import Foundation
+import RDCMethod
+import NumericCore
 
 extension SessionState {
     mutating func cluster(_ context: CommandContext) throws {
         let (data, _) = try requireModel()
-        let invocation = context.invocation
-        let method = invocation.word("method")!
-        let space = invocation.word("space")!
-        let restarts = invocation.integer("restarts")!
-        let k = invocation.integer("k") ?? data.classCount ?? 10
-        if method != "dbscan", k > data.count {
+        let options = ClusterOptions(context.invocation)
+        let method = options.method, space = options.space, restarts = options.restarts
+        let k = options.k ?? data.classCount ?? 10
+        if method != .dbscan, k > data.count {
             throw CommandFailure("k=\(k) clusters need at least \(k) images; the data has \(data.count)")
         }
         let embedding = try self.embedding()
@@ -20,36 +20,39 @@ extension SessionState {
         let record: ClusteringRecord
         var details: String
         switch method {
-        case "kmeans":
+        case .kmeans:
             let result = try KMeans(clusterCount: k, restarts: restarts, seed: seed).fit(points)
-            record = ClusteringRecord(method: method, clusterCount: k, assignments: result.assignments, space: space,
-                                      inertia: result.inertia)
+            record = ClusteringRecord(method: method.rawValue, clusterCount: k, assignments: result.assignments,
+                                      space: space.rawValue, inertia: result.inertia)
             details = "best of \(restarts) runs, inertia \(formatFigure(result.inertia))"
-        case "gmm":
+        case .gmm:
             let result = try GaussianMixture(componentCount: k, restarts: restarts, seed: seed).fit(points)
-            record = ClusteringRecord(method: method, clusterCount: k, assignments: result.assignments, space: space,
-                                      inertia: nil)
+            record = ClusteringRecord(method: method.rawValue, clusterCount: k, assignments: result.assignments,
+                                      space: space.rawValue, inertia: nil)
             details = "best of \(restarts) runs, log-likelihood \(formatFigure(result.logLikelihood))"
                 + (result.converged ? "" : " (not converged in \(result.iterations) iterations)")
-        default:
-            let eps = invocation.decimal("eps")!, minimum = invocation.integer("minpts")!
-            let result = try DBSCAN(eps: Float(eps), minPoints: minimum).fit(points)
-            record = ClusteringRecord(method: method, clusterCount: result.clusterCount, assignments: result.assignments,
-                                      space: space, inertia: nil)
-            details = "eps=\(formatFigure(eps)) minpts=\(minimum): \(result.noiseCount) noise points"
+        case .dbscan:
+            let eps = options.eps, minimum = options.minimumPoints
+            let result = try DBSCAN(eps: eps, minPoints: minimum).fit(points)
+            record = ClusteringRecord(method: method.rawValue, clusterCount: result.clusterCount,
+                                      assignments: result.assignments, space: space.rawValue, inertia: nil)
+            details = "eps=\(formatFigure(Double(eps))) minpts=\(minimum): \(result.noiseCount) noise points"
             if result.clusterCount == 0 { details += "; no cluster found, try a larger eps or a smaller minpts" }
         }
         previousClustering = clustering
         clustering = ClusteringSnapshot(record: record, points: points, madeAfter: trainingPosition)
         lastScores = []
-        context.say("\(method): \(record.clusterCount) clusters of \(data.count) \(space) embeddings (\(trainingPosition)); \(details)")
+        context.say("\(method.rawValue): \(record.clusterCount) clusters of \(data.count) \(space.rawValue) embeddings (\(trainingPosition)); \(details)")
         context.say("cluster sizes: " + Self.clusterSizes(record.assignments).map { "\($0.cluster == -1 ? "noise" : "c\($0.cluster)")=\($0.size)" }
             .joined(separator: " "))
     }
 
     /// The points a clustering in `space` works on: the raw embedding or its rows L2-normalised.
-    static func points(of embedding: Tensor, in space: String) -> Tensor {
-        space == "raw" ? embedding : ProximityTargets.normalisedRows(embedding)
+    static func points(of embedding: Tensor, in space: EmbeddingSpace) -> Tensor {
+        switch space {
+        case .raw: return embedding
+        case .normalized: return ProximityTargets.normalisedRows(embedding)
+        }
     }
 
     /// Each cluster value with its size, in increasing value (noise, -1, first).
@@ -82,7 +85,7 @@ extension SessionState {
 
     mutating func diagnose(_ context: CommandContext) throws {
         let (data, model) = try requireModel()
-        let neighbours = context.invocation.integer("M")!
+        let neighbours = context.invocation[SharedOptions.neighbours]
         guard neighbours < data.count else {
             throw CommandFailure("M=\(neighbours) needs more than \(neighbours) images; the data has \(data.count)")
         }

@@ -3,16 +3,15 @@
 // model and clusterings survive the change.
 
 import Foundation
+import RDCMethod
 
 extension SessionState {
     mutating func loadData(_ context: CommandContext) throws {
         let invocation = context.invocation
-        guard let name = invocation.choice(DatasetName.self) else {
-            preconditionFailure("the parser accepts only declared data sets")
-        }
-        let subsetSeed = invocation.integer("seed").map(UInt64.init) ?? seed
+        let name = invocation.choice(as: DatasetName.self)
+        let subsetSeed = invocation[DataOptions.seed].map(UInt64.init) ?? seed
         var loaded = try Self.load(name, invocation: invocation, seed: subsetSeed, context: context)
-        let limit = invocation.integer("limit") ?? 0
+        let limit = invocation[DataOptions.limit]
         if limit > 0 { loaded = try loaded.limited(to: limit, seed: subsetSeed) }
 
         var notes: [String] = []
@@ -46,21 +45,18 @@ extension SessionState {
         shape.map(String.init).joined(separator: "x")
     }
 
-    private static func split(_ invocation: Invocation) -> DatasetSplit {
-        invocation.word("split", as: DatasetSplit.self) ?? .all
-    }
-
     private static func load(_ name: DatasetName, invocation: Invocation, seed: UInt64,
                              context: CommandContext) throws -> Dataset {
-        func path(_ key: String) -> String? { invocation.path(key).map(context.resolve) }
+        func path(_ option: OptionKey<String>) -> String { context.resolve(invocation[option]) }
+        func path(_ option: OptionalOptionKey<String>) -> String? { invocation[option].map(context.resolve) }
         switch name {
         case .fashionMNIST:
-            let directory = path("path") ?? Dataset.debianFashionMNISTDirectory
+            let directory = path(DataOptions.fashionMNISTFolder)
             do {
-                return try Dataset.fashionMNIST(directory: directory, split: split(invocation))
+                return try Dataset.fashionMNIST(directory: directory, split: invocation[DataOptions.trainTestSplit])
             } catch let error as DatasetError {
-                guard invocation.word("fallback") == "synthetic", !fashionMNISTFilesExist(in: directory) else { throw error }
-                let limit = invocation.integer("limit") ?? 0
+                guard invocation[DataOptions.fallback] == .synthetic, !fashionMNISTFilesExist(in: directory) else { throw error }
+                let limit = invocation[DataOptions.limit]
                 let count = limit > 0 ? limit : 2000
                 context.warn("Fashion-MNIST is not in \(directory) (\(error.problem)); using \(count) synthetic 28×28 shapes instead (fallback=synthetic)")
                 var shapes = try Dataset.syntheticShapes(count: count, classes: SyntheticShape.allCases.count, size: 28,
@@ -69,23 +65,24 @@ extension SessionState {
                 return shapes
             }
         case .mnist:
-            return try Dataset.mnist(directory: path("path")!, split: split(invocation))
+            return try Dataset.mnist(directory: path(DataOptions.mnistFolder), split: invocation[DataOptions.trainTestSplit])
         case .idx:
-            return try Dataset.idx(images: path("images")!, labels: path("labels"))
+            return try Dataset.idx(images: path(DataOptions.idxImages), labels: path(DataOptions.idxLabels))
         case .csv:
-            let layout = try invocation.shape("shape").map(csvLayout)
-            return try Dataset.csv(path: path("path")!, labelColumn: invocation.word("label", as: CSVLabelColumn.self) ?? .last,
-                                   layout: layout, scale: invocation.decimal("scale").map(Float.init))
+            let layout = try invocation[DataOptions.csvShape].map(csvLayout)
+            return try Dataset.csv(path: path(DataOptions.csvFile), labelColumn: invocation[DataOptions.csvLabel],
+                                   layout: layout, scale: invocation[DataOptions.csvScale])
         case .npz:
-            return try Dataset.npz(path: path("path")!, split: split(invocation))
+            return try Dataset.npz(path: path(DataOptions.npzFile), split: invocation[DataOptions.trainValidationTestSplit])
         case .cifar10:
-            return try Dataset.cifar10(directory: path("path")!, split: split(invocation))
+            return try Dataset.cifar10(directory: path(DataOptions.cifarFolder), split: invocation[DataOptions.trainTestSplit])
         case .digits:
-            return try Dataset.digits(path: path("path"))
+            return try Dataset.digits(path: path(DataOptions.digitsFile))
         case .synthetic:
-            return try Dataset.syntheticShapes(count: invocation.integer("n")!, classes: invocation.integer("classes")!,
-                                               size: invocation.integer("size")!,
-                                               noise: Float(invocation.decimal("noise")!), seed: seed)
+            return try Dataset.syntheticShapes(count: invocation[DataOptions.syntheticCount],
+                                               classes: invocation[DataOptions.syntheticClasses],
+                                               size: invocation[DataOptions.syntheticSize],
+                                               noise: invocation[DataOptions.syntheticNoise], seed: seed)
         }
     }
 

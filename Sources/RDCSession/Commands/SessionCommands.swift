@@ -2,6 +2,8 @@
 // the session itself: status, history, seed, threads, help, reset, echo, export.
 
 import Foundation
+import RDCMethod
+import NumericCore
 
 extension SessionState {
     func showStatus(_ context: CommandContext) {
@@ -60,7 +62,7 @@ extension SessionState {
     }
 
     mutating func setSeed(_ context: CommandContext) {
-        let value = UInt64(context.invocation.integer("seed")!)
+        let value = UInt64(context.invocation[SessionCommandOptions.seed])
         seed = value
         // Batches and ACAI's α of further training follow the new seed too.
         model?.generator = SeededGenerator(seed: value)
@@ -68,14 +70,14 @@ extension SessionState {
     }
 
     func setThreads(_ context: CommandContext) {
-        let count = context.invocation.integer("count")!
+        let count = context.invocation[SessionCommandOptions.threads]
         ComputeThreads.set(count)
         let note = count > ComputeThreads.processors ? " (more than the \(ComputeThreads.processors) processors: expect it to be slower)" : ""
         context.say("compute threads: \(ComputeThreads.count)\(note)")
     }
 
     func showHelp(_ context: CommandContext) {
-        let text = context.invocation.word("command").flatMap(CommandName.init(rawValue:)).map(CommandLanguage.helpText(for:))
+        let text = context.invocation[optional: SessionCommandOptions.helpTopic].map(CommandLanguage.helpText(for:))
             ?? CommandLanguage.helpText()
         context.emit(context.invocation.asksForPager ? .page(text) : .text(text + "\n", stream: .stdout))
     }
@@ -86,15 +88,16 @@ extension SessionState {
     }
 
     func echo(_ context: CommandContext) {
-        let stream = StandardStream(rawValue: context.invocation.word("stream")!) ?? .stdout
-        context.emit(.text((context.invocation.text("text") ?? "") + "\n", stream: stream))
+        let invocation = context.invocation
+        context.emit(.text((invocation[optional: SessionCommandOptions.echoText] ?? "") + "\n",
+                           stream: invocation[SessionCommandOptions.echoStream]))
     }
 
     mutating func export(_ context: CommandContext) throws {
         let invocation = context.invocation
-        let path = context.resolve(invocation.path("file")!)
+        let path = context.resolve(invocation[SessionCommandOptions.exportFile])
         let array: NumericArray
-        switch invocation.choice(ExportKind.self)! {
+        switch invocation.choice(as: ExportKind.self) {
         case .embeddings:
             let embedding = try self.embedding()
             array = .float32(embedding.storage, rows: embedding.batchSize, columns: embedding.itemSize)

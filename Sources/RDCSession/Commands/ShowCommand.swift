@@ -2,12 +2,14 @@
 // `show KIND`: turns the session's arrays into the render module's figures.
 
 import Foundation
+import RDCMethod
+import RDCRender
+import NumericCore
 
 extension SessionState {
     mutating func show(_ context: CommandContext) throws {
-        guard let kind = context.invocation.choice(ShowKind.self) else { preconditionFailure("the parser accepts only declared kinds") }
         let image: RenderedImage
-        switch kind {
+        switch context.invocation.choice(as: ShowKind.self) {
         case .samples: image = try showSamples(context.invocation)
         case .reconstructions: image = try showReconstructions(context.invocation)
         case .interpolations: image = try showInterpolations(context.invocation)
@@ -23,16 +25,16 @@ extension SessionState {
 
     private func showSamples(_ invocation: Invocation) throws -> RenderedImage {
         let data = try requireData()
-        let rows = randomRows(min(invocation.integer("count")!, data.count), of: data.count)
+        let rows = randomRows(min(invocation[ShowOptions.sampleCount], data.count), of: data.count)
         let captions = data.labels.map { labels in rows.map { Self.className(labels[$0], in: data) } }
         return try Figures.samplesGrid(images: try Self.images(data.samples.gathering(rows: rows), layout: data.layout),
-                                       columns: invocation.integer("columns")!, title: "\(data.name): \(rows.count) samples",
+                                       columns: invocation[ShowOptions.sampleColumns], title: "\(data.name): \(rows.count) samples",
                                        captions: captions)
     }
 
     private func showReconstructions(_ invocation: Invocation) throws -> RenderedImage {
         let (data, model) = try requireModel()
-        let originals = data.samples.gathering(rows: randomRows(min(invocation.integer("count")!, data.count), of: data.count))
+        let originals = data.samples.gathering(rows: randomRows(min(invocation[ShowOptions.reconstructionCount], data.count), of: data.count))
         let outputs = Trainer.reconstruct(model.autoencoder, samples: originals)
         return try Figures.reconstructions(
             originals: try Self.images(originals, layout: data.layout), reconstructions: try Self.images(outputs, layout: data.layout),
@@ -45,7 +47,8 @@ extension SessionState {
     private func showInterpolations(_ invocation: Invocation) throws -> RenderedImage {
         let (data, model) = try requireModel()
         guard data.count >= 2 else { throw CommandFailure("interpolations need at least 2 images; the data has \(data.count)") }
-        let pairs = min(invocation.integer("pairs")!, data.count / 2), steps = invocation.integer("steps")!
+        let pairs = min(invocation[ShowOptions.interpolationPairs], data.count / 2)
+        let steps = invocation[ShowOptions.interpolationSteps]
         let chosen = randomRows(2 * pairs, of: data.count)
         let alphas = (0..<steps).map { Float($0) / Float(steps - 1) }
         var encoder = model.autoencoder.encoder, decoder = model.autoencoder.decoder, critic = model.critic
@@ -70,7 +73,7 @@ extension SessionState {
     private func showClusters(_ invocation: Invocation) throws -> RenderedImage {
         let data = try requireData()
         let snapshot = try requireClustering()
-        let members = invocation.integer("members")!
+        let members = invocation[ShowOptions.clusterMembers]
         var byCluster: [Int: [Int]] = [:]
         for (row, cluster) in snapshot.record.assignments.enumerated() { byCluster[cluster, default: []].append(row) }
         var generator = SeededGenerator(seed: seed)
@@ -94,7 +97,7 @@ extension SessionState {
 
     private mutating func showEmbedding(_ invocation: Invocation) throws -> RenderedImage {
         let (data, _) = try requireModel()
-        let byLabel = invocation.word("color") == "label"
+        let byLabel = invocation[ShowOptions.embeddingColour] == .label
         let points: Tensor, groups: [Int], names: [String], title: String
         if byLabel {
             guard let labels = data.labels else { throw CommandFailure("the data have no labels; use `show embedding color=cluster`") }
@@ -116,7 +119,7 @@ extension SessionState {
             title = "embedding after \(snapshot.madeAfter) (PCA of \(snapshot.record.space) embeddings), coloured by \(snapshot.record.method) cluster"
         }
         let projection = try PCA.fit(points, dimensions: 2).projection
-        let shown = randomRows(min(invocation.integer("points")!, data.count), of: data.count)
+        let shown = randomRows(min(invocation[ShowOptions.embeddingPoints], data.count), of: data.count)
         return try Figures.embedding(points: shown.flatMap { [projection.storage[2 * $0], projection.storage[2 * $0 + 1]] },
                                      groups: shown.map { groups[$0] }, groupNames: names, title: title,
                                      xLabel: "PC 1", yLabel: "PC 2")

@@ -3,13 +3,13 @@
 // cancellation between batches.
 
 import Foundation
+import RDCMethod
 
 extension SessionState {
     mutating func buildModel(_ context: CommandContext) throws {
         let data = try requireData()
-        let invocation = context.invocation
-        guard let kind = invocation.choice(ModelKind.self) else { preconditionFailure("the parser accepts only declared kinds") }
-        let latent = invocation.integer("latent")!
+        let options = ModelOptions(context.invocation)
+        let kind = options.kind, latent = options.latentSize
         let blueprint = try ModelBlueprint(kind: kind, inputShape: data.layout.itemShape, latentSize: latent)
         let built = TrainingState(blueprint: blueprint, seed: seed)
         var autoencoder = built.autoencoder, critic = built.critic.network
@@ -28,12 +28,8 @@ extension SessionState {
 
     mutating func pretrain(_ context: CommandContext) throws {
         let (data, _) = try requireModel()
-        let invocation = context.invocation
-        let epochs = invocation.integer("epochs")!
-        let settings = PretrainSettings(
-            batchSize: invocation.integer("batch")!, learningRate: Float(invocation.decimal("lr")!),
-            acai: ACAISettings(criticEnabled: invocation.toggle("critic")!, lambda: Float(invocation.decimal("lambda")!),
-                               gamma: Float(invocation.decimal("gamma")!)))
+        let options = PretrainOptions(context.invocation)
+        let epochs = options.epochs, settings = options.settings
         let firstEpoch = model!.pretrainEpochs + 1
         let reporter = ProgressReporter(phase: "pretrain", emit: context.emit)
         let outcome = try Trainer.pretrain(&model!, samples: data.samples, epochs: epochs, settings: settings,
@@ -47,16 +43,12 @@ extension SessionState {
 
     mutating func refine(_ context: CommandContext) throws {
         let (data, _) = try requireModel()
-        let invocation = context.invocation
-        let neighbours = invocation.integer("M")!
+        let options = RefineOptions(context.invocation)
+        let settings = options.settings, neighbours = settings.neighbours
         guard neighbours < data.count else {
             throw CommandFailure("M=\(neighbours) needs more than \(neighbours) images; the data has \(data.count)")
         }
-        let epochs = invocation.integer("epochs") ?? (data.count >= 50_000 ? 5 : 20)
-        let settings = RefineSettings(
-            batchSize: invocation.integer("batch")!, learningRate: Float(invocation.decimal("lr")!), neighbours: neighbours,
-            beta: invocation.decimal("beta").map(Float.init), quantile: Float(invocation.decimal("q")!),
-            refreshEvery: invocation.integer("refresh")!, acai: ACAISettings(criticEnabled: invocation.toggle("critic")!))
+        let epochs = options.epochs ?? RefineSettings.defaultEpochs(sampleCount: data.count)
         if model!.pretrainEpochs == 0 {
             context.warn("note: Phase 2 on an untrained model; run `pretrain` first for meaningful neighbours")
         }

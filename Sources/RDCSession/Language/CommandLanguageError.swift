@@ -2,6 +2,7 @@
 // line, column and word at fault, what was expected, and the nearest valid name.
 
 import Foundation
+import SafeFiles
 
 /// A program that does not follow the language or the registry. Its `description` is the
 /// message shown to users, e.g. "line 3: unknown option `epoch` for `pretrain`; did you mean

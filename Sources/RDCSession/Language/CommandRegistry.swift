@@ -1,6 +1,9 @@
-// Layer: session (command language). Pure Swift, no I/O: the one declaration of every command
-// and option. The parser, help text, completion and inspection all read it, so they cannot
-// disagree; the executor reads option defaults from it through `Invocation`.
+// Layer: session (command language). Pure Swift, no I/O: the one declaration of every command,
+// its prose and its options. Options are declared as typed handles in Options/ (their defaults
+// read from the method's settings) and listed here; the parser, help text, completion and
+// inspection read this registry, and the executors read the same handles, so none can disagree.
+
+import RDCMethod
 
 /// The registry of every command of the `.rdc` language.
 public enum CommandRegistry {
@@ -25,30 +28,14 @@ public enum CommandRegistry {
         CommandName(rawValue: word).map(spec(for:))
     }
 
-    // MARK: Shared option declarations
+    // MARK: Helpers
 
-    private static let epochRange = 1...100_000
-    private static let learningRate = OptionSpec(
-        "lr", .decimal(.above(0, upTo: 1)), default: .value(.decimal(0.001)),
-        help: "Adam learning rate.")
-    private static let batchSize = OptionSpec(
-        "batch", .integer(1...65_536), default: .value(.integer(256)),
-        help: "Images per mini-batch.")
-    private static let neighbours = OptionSpec(
-        "M", .integer(1...1000), default: .value(.integer(10)),
-        help: "Nearest neighbours per point (itself excluded).")
-
-    private static func split(_ choices: [String]) -> OptionSpec {
-        OptionSpec("split", .oneOf(choices), default: .value(.word("all")),
-                   help: "Which part of the data set to load.")
+    private static func dataset(_ name: DatasetName, summary: String) -> ChoiceSpec {
+        ChoiceSpec(name.rawValue, summary: summary, options: DataOptions.declarations(for: name))
     }
 
-    private static func dataset(_ name: DatasetName, summary: String, options: [OptionSpec]) -> ChoiceSpec {
-        ChoiceSpec(name.rawValue, summary: summary, options: options)
-    }
-
-    private static func showKind(_ kind: ShowKind, summary: String, options: [OptionSpec] = []) -> ChoiceSpec {
-        ChoiceSpec(kind.rawValue, summary: summary, options: options)
+    private static func showKind(_ kind: ShowKind, summary: String) -> ChoiceSpec {
+        ChoiceSpec(kind.rawValue, summary: summary, options: ShowOptions.declarations(for: kind))
     }
 
     // MARK: Commands
@@ -67,67 +54,17 @@ public enum CommandRegistry {
                 "dataset", placeholder: "NAME", noun: "dataset name",
                 help: "The data set to load.",
                 kind: .choice([
-                    dataset(.fashionMNIST, summary: "Fashion-MNIST: 70,000 grey 28×28 images of clothing, 10 classes.", options: [
-                        OptionSpec("path", .directory, default: .value(.path("/usr/share/datasets/fashion-mnist")),
-                                   help: "Folder holding the four IDX files (the Debian package's folder by default)."),
-                        split(["train", "test", "all"]),
-                        OptionSpec("fallback", .oneOf(["none", "synthetic"]), default: .value(.word("none")),
-                                   help: "When the files are absent: fail (none) or load 28×28 synthetic shapes instead."),
-                    ]),
-                    dataset(.mnist, summary: "MNIST: 70,000 grey 28×28 handwritten digits, 10 classes.", options: [
-                        OptionSpec("path", .directory, default: .required,
-                                   help: "Folder holding the four IDX files."),
-                        split(["train", "test", "all"]),
-                    ]),
-                    dataset(.idx, summary: "Any pair of IDX files (images, optional labels).", options: [
-                        OptionSpec("images", .file(extensions: []), default: .required,
-                                   help: "IDX file of images (idx3-ubyte, gzipped or not)."),
-                        OptionSpec("labels", .file(extensions: []), default: .computed("none: no labels"),
-                                   help: "IDX file of labels (idx1-ubyte)."),
-                    ]),
-                    dataset(.csv, summary: "A CSV file with one image per row.", options: [
-                        OptionSpec("path", .file(extensions: []), default: .required,
-                                   help: "The CSV file (gzipped or not)."),
-                        OptionSpec("label", .oneOf(["first", "last", "none"]), default: .value(.word("last")),
-                                   help: "Which column holds the label."),
-                        OptionSpec("shape", .shape, default: .computed("flat: one channel of all values"),
-                                   help: "Image shape channels x height x width, e.g. 1x8x8."),
-                        OptionSpec("scale", .decimal(.above(0)), default: .computed("the largest value in the file"),
-                                   help: "Divide every value by this."),
-                    ]),
-                    dataset(.npz, summary: "A NumPy .npz archive with MedMNIST keys (train_images, train_labels, ...).", options: [
-                        OptionSpec("path", .file(extensions: []), default: .required,
-                                   help: "The .npz file."),
-                        split(["train", "val", "test", "all"]),
-                    ]),
-                    dataset(.cifar10, summary: "CIFAR-10: 60,000 colour 32×32 images, 10 classes.", options: [
-                        OptionSpec("path", .directory, default: .required,
-                                   help: "Folder holding the binary batches (data_batch_1.bin ... test_batch.bin)."),
-                        split(["train", "test", "all"]),
-                    ]),
-                    dataset(.digits, summary: "scikit-learn's digits: 1,797 grey 8×8 digits, 10 classes.", options: [
-                        OptionSpec("path", .file(extensions: []),
-                                   default: .computed("scikit-learn's digits.csv.gz found in site-packages"),
-                                   help: "The digits CSV file."),
-                    ]),
-                    dataset(.synthetic, summary: "Generated blobs of noisy shapes, for trying things out.", options: [
-                        OptionSpec("n", .integer(SyntheticShape.countRange), default: .value(.integer(2000)),
-                                   help: "Number of images."),
-                        OptionSpec("classes", .integer(SyntheticShape.classRange), default: .value(.integer(4)),
-                                   help: "Number of classes."),
-                        OptionSpec("size", .integer(SyntheticShape.sizeRange), default: .value(.integer(28)),
-                                   help: "Image width and height in pixels."),
-                        OptionSpec("noise", .decimal(.from(0, to: 10)), default: .value(.decimal(0.1)),
-                                   help: "Standard deviation of the added Gaussian noise."),
-                    ]),
+                    dataset(.fashionMNIST, summary: "Fashion-MNIST: 70,000 grey 28×28 images of clothing, 10 classes."),
+                    dataset(.mnist, summary: "MNIST: 70,000 grey 28×28 handwritten digits, 10 classes."),
+                    dataset(.idx, summary: "Any pair of IDX files (images, optional labels)."),
+                    dataset(.csv, summary: "A CSV file with one image per row."),
+                    dataset(.npz, summary: "A NumPy .npz archive with MedMNIST keys (train_images, train_labels, ...)."),
+                    dataset(.cifar10, summary: "CIFAR-10: 60,000 colour 32×32 images, 10 classes."),
+                    dataset(.digits, summary: "scikit-learn's digits: 1,797 grey 8×8 digits, 10 classes."),
+                    dataset(.synthetic, summary: "Generated blobs of noisy shapes, for trying things out."),
                 ]))
         ],
-        options: [
-            OptionSpec("limit", .integer(0...Int.max), default: .value(.integer(0)),
-                       help: "Keep at most this many images, a random subset (0 = all)."),
-            OptionSpec("seed", .integer(SessionOptions.seedRange), default: .computed("the session seed"),
-                       help: "Seed of the random subset (and of synthetic data)."),
-        ])
+        options: DataOptions.declarations)
 
     private static let modelCommand = CommandSpec(
         .model,
@@ -147,10 +84,7 @@ public enum CommandRegistry {
                     ChoiceSpec(ModelKind.conv.rawValue, summary: "Convolutional 32–64–128 then dense to L (DCEC)."),
                 ]))
         ],
-        options: [
-            OptionSpec("latent", .integer(1...1024), default: .value(.integer(10)),
-                       help: "Size L of the embedding."),
-        ])
+        options: ModelOptions.declarations)
 
     private static let pretrainCommand = CommandSpec(
         .pretrain,
@@ -161,18 +95,7 @@ public enum CommandRegistry {
         Interrupt to stop after the current batch; the model keeps the last finished batch.
         """,
         example: "pretrain epochs=20 lr=0.001",
-        options: [
-            OptionSpec("epochs", .integer(epochRange), default: .value(.integer(10)),
-                       help: "Passes over the data."),
-            batchSize,
-            learningRate,
-            OptionSpec("critic", .toggle, default: .value(.toggle(true)),
-                       help: "Train with the ACAI critic and its regulariser."),
-            OptionSpec("lambda", .decimal(.atLeast(0)), default: .value(.decimal(0.5)),
-                       help: "Weight of the critic term in the autoencoder's loss."),
-            OptionSpec("gamma", .decimal(.from(0, to: 1)), default: .value(.decimal(0.2)),
-                       help: "Mixing weight of the critic's regulariser on reconstructions."),
-        ])
+        options: PretrainOptions.declarations)
 
     private static let refineCommand = CommandSpec(
         .refine,
@@ -183,23 +106,7 @@ public enum CommandRegistry {
         `refresh` epochs. Starts from the pretrained model with a fresh optimiser.
         """,
         example: "refine epochs=20 M=10 q=0.9",
-        options: [
-            OptionSpec("epochs", .integer(epochRange),
-                       default: .computed("20, or 5 when the data set has 50,000 images or more"),
-                       help: "Passes over the data."),
-            neighbours,
-            OptionSpec("beta", .decimal(.atLeast(0)),
-                       default: .computed("10·d/L (d input values, L latent size)"),
-                       help: "Weight of the proximity term."),
-            OptionSpec("q", .decimal(.above(0, upTo: 1)), default: .value(.decimal(0.9)),
-                       help: "Quantile of neighbour distances below which a point is an anchor."),
-            OptionSpec("refresh", .integer(epochRange), default: .value(.integer(1)),
-                       help: "Epochs between recomputations of neighbours and targets."),
-            learningRate,
-            batchSize,
-            OptionSpec("critic", .toggle, default: .value(.toggle(false)),
-                       help: "Keep the ACAI critic term (about twice the time)."),
-        ])
+        options: RefineOptions.declarations)
 
     private static let clusterCommand = CommandSpec(
         .cluster,
@@ -210,20 +117,7 @@ public enum CommandRegistry {
         when the number of clusters is unknown (`eps`, `minpts`).
         """,
         example: "cluster k=10 method=kmeans restarts=20",
-        options: [
-            OptionSpec("k", .integer(1...10_000), default: .computed("the number of label classes, else 10"),
-                       help: "Number of clusters (kmeans, gmm)."),
-            OptionSpec("method", .oneOf(["kmeans", "gmm", "dbscan"]), default: .value(.word("kmeans")),
-                       help: "Clustering algorithm."),
-            OptionSpec("restarts", .integer(1...1000), default: .value(.integer(20)),
-                       help: "Independent runs; the best by inertia (or likelihood) is kept."),
-            OptionSpec("space", .oneOf(["normalized", "raw"]), default: .value(.word("normalized")),
-                       help: "Cluster L2-normalised embeddings or the raw ones."),
-            OptionSpec("eps", .decimal(.above(0)), default: .value(.decimal(0.5)),
-                       help: "Neighbourhood radius (dbscan)."),
-            OptionSpec("minpts", .integer(1...10_000), default: .value(.integer(5)),
-                       help: "Neighbours that make a core point (dbscan)."),
-        ])
+        options: ClusterOptions.declarations)
 
     private static let evaluateCommand = CommandSpec(
         .evaluate,
@@ -243,7 +137,7 @@ public enum CommandRegistry {
         between the current clustering and the previous one.
         """,
         example: "diagnose M=10",
-        options: [neighbours])
+        options: DiagnoseOptions.declarations)
 
     private static let showCommand = CommandSpec(
         .show,
@@ -258,32 +152,11 @@ public enum CommandRegistry {
                 "kind", placeholder: "KIND", noun: "kind",
                 help: "What to show.",
                 kind: .choice([
-                    showKind(.samples, summary: "A grid of images from the data set.", options: [
-                        OptionSpec("count", .integer(1...1024), default: .value(.integer(32)),
-                                   help: "Number of images."),
-                        OptionSpec("columns", .integer(1...64), default: .value(.integer(8)),
-                                   help: "Images per row."),
-                    ]),
-                    showKind(.reconstructions, summary: "Images above their reconstructions.", options: [
-                        OptionSpec("count", .integer(1...256), default: .value(.integer(10)),
-                                   help: "Number of image pairs."),
-                    ]),
-                    showKind(.interpolations, summary: "Decoded interpolations between pairs of images.", options: [
-                        OptionSpec("pairs", .integer(1...64), default: .value(.integer(4)),
-                                   help: "Number of image pairs (rows)."),
-                        OptionSpec("steps", .integer(2...64), default: .value(.integer(9)),
-                                   help: "Images per row, both ends included."),
-                    ]),
-                    showKind(.clusters, summary: "Members of each cluster, one row per cluster.", options: [
-                        OptionSpec("members", .integer(1...100), default: .value(.integer(10)),
-                                   help: "Images per cluster."),
-                    ]),
-                    showKind(.embedding, summary: "A 2-D projection (PCA) of the embeddings.", options: [
-                        OptionSpec("color", .oneOf(["cluster", "label"]), default: .value(.word("cluster")),
-                                   help: "Colour points by cluster or by true label."),
-                        OptionSpec("points", .integer(1...100_000), default: .value(.integer(2000)),
-                                   help: "Number of points drawn (a random sample)."),
-                    ]),
+                    showKind(.samples, summary: "A grid of images from the data set."),
+                    showKind(.reconstructions, summary: "Images above their reconstructions."),
+                    showKind(.interpolations, summary: "Decoded interpolations between pairs of images."),
+                    showKind(.clusters, summary: "Members of each cluster, one row per cluster."),
+                    showKind(.embedding, summary: "A 2-D projection (PCA) of the embeddings."),
                     showKind(.losses, summary: "Loss curves of every training run so far."),
                     showKind(.confusion, summary: "Confusion matrix of clusters against labels."),
                 ]))
@@ -306,51 +179,35 @@ public enum CommandRegistry {
         summary: "Save the model, optimiser state, training history and clustering to a file.",
         help: "Writes a checkpoint that `load` restores: the model's weights, the optimisers' state, the clustering and the history. The data are not saved: load the same data before `load`.",
         example: "save \"runs/fashion phase1.ckpt\"",
-        positionals: [
-            PositionalSpec("file", placeholder: "FILE", noun: "file name",
-                           help: "The checkpoint file to write.", kind: .value(.file(extensions: [])))
-        ])
+        positionals: [SessionCommandOptions.saveFile.spec])
 
     private static let loadCommand = CommandSpec(
         .load,
         summary: "Restore a session saved with `save`.",
         help: "Replaces the session's model, training history and clustering with the checkpoint's. The data set is not in the checkpoint: load the data it was trained on first (its image shape must match the model's input).",
         example: "load runs/phase1.ckpt",
-        positionals: [
-            PositionalSpec("file", placeholder: "FILE", noun: "file name",
-                           help: "The checkpoint file to read.", kind: .value(.file(extensions: [])))
-        ])
+        positionals: [SessionCommandOptions.loadFile.spec])
 
     private static let seedCommand = CommandSpec(
         .seed,
         summary: "Set the session's random seed.",
         help: "Every random choice after this (initial weights, batches, subsets, k-means seeding) follows from this seed: the same seed gives the same numbers.",
         example: "seed 42",
-        positionals: [
-            PositionalSpec("seed", placeholder: "N", noun: "seed",
-                           help: "The seed.", kind: .value(.integer(SessionOptions.seedRange)))
-        ])
+        positionals: [SessionCommandOptions.seed.spec])
 
     private static let threadsCommand = CommandSpec(
         .threads,
         summary: "Set the number of threads used by the numeric library.",
         help: "Sets how many threads training, embedding and clustering compute on. More threads than cores slows training down.",
         example: "threads 2",
-        positionals: [
-            PositionalSpec("count", placeholder: "N", noun: "number of threads",
-                           help: "Compute threads.", kind: .value(.integer(SessionOptions.threadRange)))
-        ])
+        positionals: [SessionCommandOptions.threads.spec])
 
     private static let helpCommand = CommandSpec(
         .help,
         summary: "Show the list of commands, or the help of one command.",
         help: "Without a command, lists every command with its summary. With one, shows its usage, options (type, default, range) and an example. `?COMMAND` or `COMMAND?` shows the same help in the notebook's pager.",
         example: "help refine",
-        positionals: [
-            PositionalSpec("command", placeholder: "COMMAND", noun: "command name",
-                           help: "The command to describe.",
-                           kind: .value(.oneOf(CommandName.allCases.map(\.rawValue))), isRequired: false)
-        ])
+        positionals: [SessionCommandOptions.helpTopic.spec])
 
     private static let resetCommand = CommandSpec(
         .reset,
@@ -363,14 +220,8 @@ public enum CommandRegistry {
         summary: "Print text.",
         help: "Prints the words after `echo`, joined by single spaces; quote them to keep spacing or to print `=` and `#`.",
         example: "echo \"phase 1 done\" stream=stderr",
-        positionals: [
-            PositionalSpec("text", placeholder: "TEXT", noun: "message",
-                           help: "The text to print.", kind: .value(.text), collectsRest: true)
-        ],
-        options: [
-            OptionSpec("stream", .oneOf(["stdout", "stderr"]), default: .value(.word("stdout")),
-                       help: "The stream to print on."),
-        ])
+        positionals: [SessionCommandOptions.echoText.spec],
+        options: [SessionCommandOptions.echoStream.spec])
 
     private static let clearCommand = CommandSpec(
         .clear,
@@ -391,7 +242,6 @@ public enum CommandRegistry {
                     ChoiceSpec(ExportKind.embeddings.rawValue, summary: "The embedding of every image (N×L)."),
                     ChoiceSpec(ExportKind.labels.rawValue, summary: "The cluster of every image (N)."),
                 ])),
-            PositionalSpec("file", placeholder: "FILE", noun: "file name",
-                           help: "The file to write.", kind: .value(.file(extensions: [".npy", ".csv"]))),
+            SessionCommandOptions.exportFile.spec,
         ])
 }

@@ -1,6 +1,8 @@
 // Layer: session (command language). Pure Swift, no I/O: the shapes of the declarations in the
 // registry. Parser, help, completion and inspection read only these.
 
+import SafeFiles
+
 /// The value an option takes when the user does not write it.
 public enum OptionDefault: Sendable, Equatable {
     /// A fixed value, returned by the typed accessors of `Invocation`.

@@ -4,7 +4,7 @@
 import RDCRender
 
 /// The standard stream a text output belongs on.
-public enum StandardStream: String, Sendable, Equatable {
+public enum StandardStream: String, Sendable, Equatable, CaseIterable {
     /// Ordinary output.
     case stdout
     /// Warnings and diagnostics.

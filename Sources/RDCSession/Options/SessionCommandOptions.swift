@@ -1,0 +1,25 @@
+// Layer: session (command options). No I/O. The positionals and options of the commands about
+// the session itself (save, load, seed, threads, help, echo, export), declared once.
+
+extension ExportKind: ChoiceWord {}
+extension StandardStream: ChoiceWord {}
+extension CommandName: ChoiceWord {}
+
+/// Positionals and options of the session commands.
+enum SessionCommandOptions {
+    static let saveFile = PositionalKey("file", placeholder: "FILE", noun: "file name",
+                                     help: "The checkpoint file to write.", .file())
+    static let loadFile = PositionalKey("file", placeholder: "FILE", noun: "file name",
+                                     help: "The checkpoint file to read.", .file())
+    static let seed = PositionalKey("seed", placeholder: "N", noun: "seed", help: "The seed.",
+                                 .integer(SessionOptions.seedRange))
+    static let threads = PositionalKey("count", placeholder: "N", noun: "number of threads", help: "Compute threads.",
+                                    .integer(SessionOptions.threadRange))
+    static let helpTopic = PositionalKey("command", placeholder: "COMMAND", noun: "command name",
+                                      help: "The command to describe.", ValueCodec<CommandName>.choice, isRequired: false)
+    static let echoText = PositionalKey("text", placeholder: "TEXT", noun: "message", help: "The text to print.",
+                                     .text, collectsRest: true)
+    static let echoStream = OptionKey("stream", .choice, default: StandardStream.stdout, help: "The stream to print on.")
+    static let exportFile = PositionalKey("file", placeholder: "FILE", noun: "file name", help: "The file to write.",
+                                       .file(extensions: [".npy", ".csv"]))
+}

@@ -1,0 +1,35 @@
+// Layer: session (command options). No I/O. The options of each `show KIND`, declared once for
+// the registry and read by the figure executors.
+
+/// What colours the points of `show embedding`.
+enum PointColouring: String, ChoiceWord {
+    case cluster, label
+}
+
+extension ShowKind: ChoiceWord {}
+
+/// The options of `show`'s kinds.
+enum ShowOptions {
+    static let sampleCount = OptionKey("count", .integer(1...1024), default: 32, help: "Number of images.")
+    static let sampleColumns = OptionKey("columns", .integer(1...64), default: 8, help: "Images per row.")
+    static let reconstructionCount = OptionKey("count", .integer(1...256), default: 10, help: "Number of image pairs.")
+    static let interpolationPairs = OptionKey("pairs", .integer(1...64), default: 4, help: "Number of image pairs (rows).")
+    static let interpolationSteps = OptionKey("steps", .integer(2...64), default: 9, help: "Images per row, both ends included.")
+    static let clusterMembers = OptionKey("members", .integer(1...100), default: 10, help: "Images per cluster.")
+    static let embeddingColour = OptionKey("color", .choice, default: PointColouring.cluster,
+                                        help: "Colour points by cluster or by true label.")
+    static let embeddingPoints = OptionKey("points", .integer(1...100_000), default: 2000,
+                                        help: "Number of points drawn (a random sample).")
+
+    /// The options each kind accepts.
+    static func declarations(for kind: ShowKind) -> [OptionSpec] {
+        switch kind {
+        case .samples: return [sampleCount.spec, sampleColumns.spec]
+        case .reconstructions: return [reconstructionCount.spec]
+        case .interpolations: return [interpolationPairs.spec, interpolationSteps.spec]
+        case .clusters: return [clusterMembers.spec]
+        case .embedding: return [embeddingColour.spec, embeddingPoints.spec]
+        case .losses, .confusion: return []
+        }
+    }
+}

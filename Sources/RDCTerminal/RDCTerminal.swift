@@ -1,2 +1,0 @@
-// Layer: terminal front end (REPL, script runner). May use RDCSession; never ZeroMQ.
-@_exported import RDCSession
