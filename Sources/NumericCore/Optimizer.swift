@@ -6,13 +6,16 @@ import Foundation
 private let parameterSlice = 1 << 15
 
 /// Updates a layer's parameters from their accumulated gradients, then clears the gradients.
-public protocol Optimizer: AnyObject {
+///
+/// Optimisers are values: their state (moments, velocities, step count) is copied with them,
+/// so a copy of a training state taken before a command is a complete snapshot to restore.
+public protocol Optimizer: Sendable {
     /// Applies one update to every parameter of `model` (in its visiting order).
-    func update<Model: Layer>(_ model: inout Model)
+    mutating func update<Model: Layer>(_ model: inout Model)
 }
 
 /// Adam with bias correction (Kingma & Ba, 2015).
-public final class Adam: Optimizer {
+public struct Adam: Optimizer, Equatable {
     /// Step size.
     public var learningRate: Float
     /// Decay rates of the first and second moment estimates.
@@ -34,7 +37,7 @@ public final class Adam: Optimizer {
         self.epsilon = epsilon
     }
 
-    public func update<Model: Layer>(_ model: inout Model) {
+    public mutating func update<Model: Layer>(_ model: inout Model) {
         step += 1
         let correction1 = 1 - pow(beta1, Float(step)), correction2 = 1 - pow(beta2, Float(step))
         let stepSize = learningRate / correction1
@@ -70,7 +73,7 @@ public final class Adam: Optimizer {
 }
 
 /// Stochastic gradient descent with (heavy-ball) momentum: v ← μ·v + g; w ← w − lr·v.
-public final class SGD: Optimizer {
+public struct SGD: Optimizer, Equatable {
     /// Step size.
     public var learningRate: Float
     /// Momentum coefficient μ (0 for plain SGD).
@@ -84,7 +87,7 @@ public final class SGD: Optimizer {
         self.momentum = momentum
     }
 
-    public func update<Model: Layer>(_ model: inout Model) {
+    public mutating func update<Model: Layer>(_ model: inout Model) {
         let (lr, mu) = (learningRate, momentum)
         var index = 0
         model.visitParameters { parameter in

@@ -71,12 +71,12 @@ struct BenchCommand: ParsableCommand {
         var input = Tensor(shape: [batch, 1, 28, 28])
         for i in input.storage.indices { input.storage[i] = generator.nextUniform() }
         let settings = ACAISettings(criticEnabled: acai)
-        let autoencoderOptimizer = Adam(), criticOptimizer = Adam()
+        var autoencoderOptimizer = Adam(), criticOptimizer = Adam()
         var timings: [Double] = []
         for step in 0..<(steps + 3) {
             let start = DispatchTime.now().uptimeNanoseconds
             _ = try AutoencoderStep.train(autoencoder: &autoencoder, critic: &critic, batch: input, settings: settings,
-                               autoencoderOptimizer: autoencoderOptimizer, criticOptimizer: criticOptimizer,
+                               autoencoderOptimizer: &autoencoderOptimizer, criticOptimizer: &criticOptimizer,
                                generator: &generator)
             if step >= 3 { timings.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
         }

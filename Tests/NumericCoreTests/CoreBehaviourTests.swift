@@ -147,12 +147,28 @@ final class CoreBehaviourTests: XCTestCase {
         var layer = Dense(inputSize: 2, outputSize: 1, generator: &generator)
         let before = layer.weight.value.storage
         layer.weight.gradient.storage = [1, -1]
-        Adam(learningRate: 0.1).update(&layer)
+        var adam = Adam(learningRate: 0.1)
+        adam.update(&layer)
         XCTAssertEqual(layer.weight.value.storage[0], before[0] - 0.1, accuracy: 1e-5)
         XCTAssertEqual(layer.weight.value.storage[1], before[1] + 0.1, accuracy: 1e-5)
         XCTAssertEqual(layer.weight.gradient.storage, [0, 0])
         layer.weight.gradient.storage = [1, 0]
-        SGD(learningRate: 0.5, momentum: 0.9).update(&layer)
+        var sgd = SGD(learningRate: 0.5, momentum: 0.9)
+        sgd.update(&layer)
         XCTAssertEqual(layer.weight.value.storage[0], before[0] - 0.6, accuracy: 1e-5)
+    }
+
+    func testACopiedOptimiserKeepsItsOwnMoments() {
+        var generator = SeededGenerator(seed: 6)
+        var layer = Dense(inputSize: 3, outputSize: 2, generator: &generator)
+        var original = Adam()
+        layer.weight.gradient.storage = [1, 2, 3, 4, 5, 6]
+        original.update(&layer)
+        let snapshot = original
+        layer.weight.gradient.storage = [6, 5, 4, 3, 2, 1]
+        original.update(&layer)
+        XCTAssertEqual(snapshot.step, 1)
+        XCTAssertNotEqual(snapshot.firstMoments, original.firstMoments)
+        XCTAssertEqual(snapshot.firstMoments[0].map(\.bitPattern), [1, 2, 3, 4, 5, 6].map { ((1 - Float(0.9)) * $0).bitPattern })
     }
 }

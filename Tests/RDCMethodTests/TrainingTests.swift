@@ -158,6 +158,24 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(restored.history, state.history)
     }
 
+    func testACopyOfTheStateIsACompleteSnapshotOptimisersIncluded() throws {
+        let images = try shapes(64, size: 16)
+        var state = TrainingState(blueprint: try ModelBlueprint(kind: .dense, inputShape: [1, 16, 16], latentSize: 4), seed: 8)
+        _ = try Trainer.pretrain(&state, samples: images, epochs: 1, settings: PretrainSettings(batchSize: 32),
+                                 cancellation: CancellationToken())
+        let snapshot = state
+        let moments = snapshot.pretrainOptimizers.autoencoder.secondMoments.map { $0.map(\.bitPattern) }
+        _ = try Trainer.pretrain(&state, samples: images, epochs: 1, settings: PretrainSettings(batchSize: 32, learningRate: 0.01),
+                                 cancellation: CancellationToken())
+        _ = try Trainer.refine(&state, samples: images, epochs: 1, settings: RefineSettings(batchSize: 32, neighbours: 3),
+                               cancellation: CancellationToken())
+        XCTAssertEqual(snapshot.pretrainOptimizers.autoencoder.secondMoments.map { $0.map(\.bitPattern) }, moments)
+        XCTAssertEqual(snapshot.pretrainOptimizers.autoencoder.step, 2)
+        XCTAssertEqual(snapshot.pretrainOptimizers.autoencoder.learningRate, 1e-3)
+        XCTAssertNil(snapshot.refineOptimizers)
+        XCTAssertEqual(state.pretrainOptimizers.autoencoder.step, 4)
+    }
+
     func testADivergingBatchIsNotAppliedAndStopsTheRun() throws {
         let images = try shapes(128, size: 16)
         let blueprint = try ModelBlueprint(kind: .dense, inputShape: [1, 16, 16], latentSize: 4)

@@ -291,6 +291,19 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(statusItem(restored, "pretrain epochs"), "1")
     }
 
+    func testAFailingCommandLeavesEveryByteOfTheTrainingStateAsItWas() throws {
+        let session = trainedSession()
+        _ = succeed(session, "refine epochs=1 M=3 batch=64\nsave before.ckpt")
+        for failing in ["refine M=1000", "cluster k=100000", "load missing.ckpt", "refine epochs=1 batch=64 lr=2"] {
+            _ = succeed(session, "save before.ckpt")
+            XCTAssertNotNil(run(session, failing).failure, failing)
+            _ = succeed(session, "save after.ckpt")
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: directory + "/before.ckpt")),
+                           try Data(contentsOf: URL(fileURLWithPath: directory + "/after.ckpt")),
+                           "\(failing): weights, optimiser moments, counters and history are bit-identical")
+        }
+    }
+
     func testDivergingTrainingStopsWithACauseAndKeepsAUsableModel() {
         let session = makeSession()
         _ = succeed(session, "data synthetic n=256 size=16\nmodel dense latent=4")

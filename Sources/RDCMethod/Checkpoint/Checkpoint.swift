@@ -204,10 +204,11 @@ public struct Checkpoint {
         try critic.network.loadParameterValues(criticValues)
         let autoencoderSizes = autoencoderValues.map(\.count), criticSizes = criticValues.map(\.count)
 
-        let pretrain = (try adam(&reader, fitting: autoencoderSizes, "pretrain autoencoder"),
-                        try adam(&reader, fitting: criticSizes, "pretrain critic"))
+        let pretrain = OptimizerPair(autoencoder: try adam(&reader, fitting: autoencoderSizes, "pretrain autoencoder"),
+                                     critic: try adam(&reader, fitting: criticSizes, "pretrain critic"))
         let refine = try flag(&reader, "refine optimisers")
-            ? (try adam(&reader, fitting: autoencoderSizes, "refine autoencoder"), try adam(&reader, fitting: criticSizes, "refine critic"))
+            ? OptimizerPair(autoencoder: try adam(&reader, fitting: autoencoderSizes, "refine autoencoder"),
+                            critic: try adam(&reader, fitting: criticSizes, "refine critic"))
             : nil
         let pretrainEpochs = Int(try reader.uint32()), refineEpochs = Int(try reader.uint32())
         let generatorState = (try reader.uint64(), try reader.uint64(), try reader.uint64(), try reader.uint64())
@@ -380,7 +381,7 @@ public struct Checkpoint {
               values[3] > 0 else {
             throw fail("has learning rate, β1, β2, ε \(values), outside lr > 0, 0 ≤ β < 1, ε > 0")
         }
-        let optimizer = Adam(learningRate: values[0], beta1: values[1], beta2: values[2], epsilon: values[3])
+        var optimizer = Adam(learningRate: values[0], beta1: values[1], beta2: values[2], epsilon: values[3])
         optimizer.step = try reader.integer("\(what) optimiser step")
         let momentCount = try reader.count(of: "\(what) moment", eachAtLeast: 12)
         guard momentCount <= sizes.count else { throw fail("has \(momentCount) moments for \(sizes.count) parameters") }

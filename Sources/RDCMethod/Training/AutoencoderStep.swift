@@ -57,7 +57,7 @@ public enum AutoencoderStep {
     /// Trains `autoencoder` (and `critic` when enabled) on `batch`; α is drawn from `generator`.
     /// Throws `DivergedStep`, applying nothing, when a loss or gradient is not finite.
     public static func train(autoencoder: inout Autoencoder, critic: inout Critic, batch: Tensor,
-                             settings: ACAISettings, autoencoderOptimizer: Adam, criticOptimizer: Adam,
+                             settings: ACAISettings, autoencoderOptimizer: inout Adam, criticOptimizer: inout Adam,
                              generator: inout SeededGenerator, latentTerm: LatentTerm? = nil) throws -> StepLosses {
         let n = batch.batchSize
         let z = autoencoder.encoder.forward(batch)

@@ -66,11 +66,31 @@ public struct RefineSettings: Equatable, Sendable {
     }
 }
 
+/// The Adam optimisers of one phase: the autoencoder's and the critic's.
+public struct OptimizerPair: Equatable, Sendable {
+    /// Updates the encoder and decoder.
+    public var autoencoder: Adam
+    /// Updates the ACAI critic.
+    public var critic: Adam
+
+    /// Two optimisers, fresh by default.
+    public init(autoencoder: Adam = Adam(), critic: Adam = Adam()) {
+        self.autoencoder = autoencoder
+        self.critic = critic
+    }
+
+    /// Sets both learning rates.
+    mutating func setLearningRate(_ rate: Float) {
+        autoencoder.learningRate = rate
+        critic.learningRate = rate
+    }
+}
+
 /// Everything training has produced and needs to continue: networks, optimiser moments,
 /// epoch counters, the random generator, the loss history and Phase 2's targets.
 ///
-/// The optimisers are classes (their moments are large and updated in place): a copy of
-/// this state shares them.
+/// A value throughout, optimisers included: a copy is a complete snapshot (its large arrays
+/// are shared until one side trains, then copied once).
 public struct TrainingState {
     /// The architecture the networks were built from.
     public let blueprint: ModelBlueprint
@@ -79,9 +99,9 @@ public struct TrainingState {
     /// The ACAI critic.
     public var critic: Critic
     /// Phase 1's optimisers (autoencoder, critic).
-    public var pretrainOptimizers: (autoencoder: Adam, critic: Adam)
+    public var pretrainOptimizers: OptimizerPair
     /// Phase 2's optimisers, created fresh when Phase 2 starts.
-    public var refineOptimizers: (autoencoder: Adam, critic: Adam)?
+    public var refineOptimizers: OptimizerPair?
     /// Complete epochs run in each phase.
     public var pretrainEpochs = 0, refineEpochs = 0
     /// The epoch an interrupt or a divergence stopped mid-way, if any; the next call of its
@@ -102,13 +122,13 @@ public struct TrainingState {
         self.blueprint = blueprint
         autoencoder = blueprint.makeAutoencoder(generator: &generator)
         critic = blueprint.makeCritic(generator: &generator)
-        pretrainOptimizers = (Adam(), Adam())
+        pretrainOptimizers = OptimizerPair()
         self.generator = generator
     }
 
     /// Restores a state from saved parts (checkpoints).
     public init(blueprint: ModelBlueprint, autoencoder: Autoencoder, critic: Critic,
-                pretrainOptimizers: (autoencoder: Adam, critic: Adam), refineOptimizers: (autoencoder: Adam, critic: Adam)?,
+                pretrainOptimizers: OptimizerPair, refineOptimizers: OptimizerPair?,
                 pretrainEpochs: Int, refineEpochs: Int, generator: SeededGenerator, history: [EpochRecord],
                 phase1Embeddings: Tensor?, proximity: (targets: ProximityTargets, computedAtEpoch: Int)?,
                 partialEpoch: PartialEpoch? = nil) {
@@ -164,9 +184,7 @@ public enum Trainer {
     public static func pretrain(_ state: inout TrainingState, samples: Tensor, epochs: Int,
                                 settings: PretrainSettings, cancellation: CancellationToken,
                                 observer: TrainingObserver = TrainingObserver()) throws -> TrainingOutcome {
-        let optimizers = state.pretrainOptimizers
-        optimizers.autoencoder.learningRate = settings.learningRate
-        optimizers.critic.learningRate = settings.learningRate
+        state.pretrainOptimizers.setLearningRate(settings.learningRate)
         state.settlePartialEpoch(for: .pretrain, sampleCount: samples.batchSize)
         var generator = state.generator
         var partial = state.partialEpoch
@@ -184,8 +202,8 @@ public enum Trainer {
             try namedLosses(acai: settings.acai.criticEnabled, proximity: false) {
                 try AutoencoderStep.train(
                     autoencoder: &state.autoencoder, critic: &state.critic, batch: samples.gathering(rows: rows),
-                    settings: settings.acai, autoencoderOptimizer: optimizers.autoencoder,
-                    criticOptimizer: optimizers.critic, generator: &generator)
+                    settings: settings.acai, autoencoderOptimizer: &state.pretrainOptimizers.autoencoder,
+                    criticOptimizer: &state.pretrainOptimizers.critic, generator: &generator)
             }
         }
     }
@@ -202,16 +220,15 @@ public enum Trainer {
             throw ModelError(description: "refine needs M between 1 and \(samples.batchSize - 1) for \(samples.batchSize) samples, got M=\(settings.neighbours)")
         }
         if state.phase1Embeddings == nil { state.phase1Embeddings = embed(state.autoencoder, samples: samples) }
-        let optimizers = state.refineOptimizers ?? (Adam(), Adam())
-        state.refineOptimizers = optimizers
-        optimizers.autoencoder.learningRate = settings.learningRate
-        optimizers.critic.learningRate = settings.learningRate
+        var optimizers = state.refineOptimizers ?? OptimizerPair()
+        optimizers.setLearningRate(settings.learningRate)
         let beta = settings.effectiveBeta(inputSize: state.blueprint.inputSize, latentSize: state.blueprint.latentSize)
         state.settlePartialEpoch(for: .refine, sampleCount: samples.batchSize)
         var generator = state.generator
         var partial = state.partialEpoch
         let collector = EpochCollector(forwardingTo: observer)
         defer {
+            state.refineOptimizers = optimizers
             state.generator = generator
             state.partialEpoch = partial
             state.refineEpochs += collector.records.count
@@ -232,8 +249,8 @@ public enum Trainer {
             return try namedLosses(acai: settings.acai.criticEnabled, proximity: true) {
                 try AutoencoderStep.train(
                     autoencoder: &state.autoencoder, critic: &state.critic, batch: samples.gathering(rows: rows),
-                    settings: settings.acai, autoencoderOptimizer: optimizers.autoencoder,
-                    criticOptimizer: optimizers.critic, generator: &generator,
+                    settings: settings.acai, autoencoderOptimizer: &optimizers.autoencoder,
+                    criticOptimizer: &optimizers.critic, generator: &generator,
                     latentTerm: { targets.loss(latent: $0, batchRows: rows, beta: beta) })
             }
         }
