@@ -48,11 +48,4 @@ final class OutputTests: XCTestCase {
         XCTAssertEqual(formatDuration(45.4), "45s")
         XCTAssertEqual(formatDuration(3599.6), "1h00m")
     }
-
-    func testOutputsAreComparableValues() throws {
-        let image = try RenderedImage(canvas: Canvas(width: 8, height: 4), title: "samples")
-        XCTAssertEqual(SessionOutput.image(image), .image(image))
-        XCTAssertNotEqual(SessionOutput.text("a", stream: .stdout), .text("a", stream: .stderr))
-        XCTAssertEqual(StandardStream.stderr.rawValue, "stderr")
-    }
 }

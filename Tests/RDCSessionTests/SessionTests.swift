@@ -131,13 +131,19 @@ final class SessionTests: XCTestCase {
 
     func testProgressIsThrottledWithEpochEndsAndAFinalEvent() {
         let session = makeSession()
-        _ = succeed(session, "data synthetic n=120 size=16\nmodel dense latent=4")
+        _ = succeed(session, "data synthetic n=1200 size=16\nmodel dense latent=4")
         let events = succeed(session, "pretrain epochs=3 batch=8").progress
         XCTAssertTrue(events.last?.isFinal ?? false)
         XCTAssertEqual(events.filter(\.isFinal).count, 1)
-        // Epoch ends: one event per epoch at its last batch.
-        XCTAssertEqual(Set(events.filter { $0.batch == $0.batches && !$0.isFinal }.map(\.epoch)), [1, 2, 3])
-        XCTAssertLessThan(events.count, 3 * 15 + 1)
+        // Epoch ends: exactly one event per epoch at its last batch.
+        XCTAssertEqual(events.filter { $0.batch == $0.batches && !$0.isFinal }.map(\.epoch), [1, 2, 3])
+        // Within an epoch an event comes only when 0.25 s have passed since the one before.
+        for (previous, event) in zip(events, events.dropFirst()) where event.batch < event.batches {
+            XCTAssertGreaterThanOrEqual(event.elapsedSeconds - previous.elapsedSeconds, 0.25 - 0.01,
+                                        "epoch \(event.epoch) batch \(event.batch)")
+        }
+        let midEpoch = events.filter { $0.batch < $0.batches }.count
+        XCTAssertLessThan(midEpoch, 3 * 150, "far fewer events than batches")
     }
 
     func testEveryShowKindDrawsAPNGOfItsRecordedSize() throws {
