@@ -14,6 +14,11 @@ final class HostileInputTests: XCTestCase {
         return url.path
     }
 
+    func testSyntheticDataTooLargeForMemoryIsRefused() {
+        assertThrows(try Dataset.syntheticShapes(count: 1_000_000, classes: 4, size: 256),
+                     containing: ["n=1000000 images of 256×256", "lower n or size"])
+    }
+
     // MARK: IDX
 
     func testIDXHeaderClaimingFortyTerabytesIsRefusedBeforeAllocating() throws {

@@ -13,6 +13,9 @@ public enum SyntheticShape: String, CaseIterable, Sendable {
     public static let classRange = 1...allCases.count
     /// Image sides, in pixels, it accepts.
     public static let sizeRange = 8...256
+    /// The most pixel values one generated data set may hold (4 GiB of Float32): within the
+    /// ranges above, n × size² could otherwise ask for 262 GB and abort the process.
+    public static let valueLimit = 1 << 30
 
     /// Whether the point (u, v), in shape units (radius 1, y downwards), lies inside the shape.
     func contains(_ u: Float, _ v: Float) -> Bool {
@@ -50,6 +53,11 @@ extension Dataset {
             throw DatasetError(file: "synthetic", problem: "\(option) must be \(range.lowerBound)–\(range.upperBound), got \(value)")
         }
         guard noise >= 0, noise.isFinite else { throw DatasetError(file: "synthetic", problem: "noise must be ≥ 0, got \(noise)") }
+        guard count * size * size <= SyntheticShape.valueLimit else {
+            throw DatasetError(file: "synthetic", problem: "n=\(count) images of \(size)×\(size) would take "
+                               + "\(count * size * size * 4 >> 20) MiB; at most \(SyntheticShape.valueLimit * 4 >> 30) GiB "
+                               + "(\(SyntheticShape.valueLimit) values) can be generated: lower n or size")
+        }
         var generator = SeededGenerator(seed: seed)
         let plane = size * size
         var storage = [Float](repeating: 0, count: count * plane)
