@@ -46,10 +46,13 @@ class CellRun:
 
 
 @contextmanager
-def running_kernel() -> Iterator[tuple[KernelManager, BlockingKernelClient]]:
-    """A started ``rdc`` kernel and a ready client; the kernel is stopped afterwards."""
+def running_kernel(**start_options) -> Iterator[tuple[KernelManager, BlockingKernelClient]]:
+    """A started ``rdc`` kernel and a ready client; the kernel is stopped afterwards.
+
+    ``start_options`` go to ``KernelManager.start_kernel`` (e.g. ``cwd``, ``stderr``, ``extra_arguments``).
+    """
     manager = KernelManager(kernel_name=KERNEL_NAME)
-    manager.start_kernel()
+    manager.start_kernel(**start_options)
     client = manager.client()
     client.start_channels()
     try:
