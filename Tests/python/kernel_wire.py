@@ -20,7 +20,6 @@ import os
 import socket
 import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -138,11 +137,6 @@ def reply_parent_id(frames: Sequence[bytes]) -> str | None:
     return msg_id if isinstance(msg_id, str) else None
 
 
-def reply_type(frames: Sequence[bytes]) -> str:
-    after = frames[frames.index(DELIMITER) + 1:]
-    return json.loads(after[1]).get("msg_type", "")
-
-
 def resident_kib(pid: int) -> int:
     """VmRSS of a process in KiB, from /proc/PID/status."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -167,7 +161,6 @@ class KernelUnderTest:
     pid: int
     connection: dict
     log_path: Path
-    working_directory: Path
     process: subprocess.Popen
 
     @property
@@ -228,18 +221,16 @@ def kernelspec_on_path(binary: Path) -> Iterator[Path]:
 
 
 @contextmanager
-def kernel_under_test(*, verbose: bool = False) -> Iterator[KernelUnderTest]:
+def kernel_under_test() -> Iterator[KernelUnderTest]:
     """Starts the installed ``rdc`` kernelspec on loopback, in a temporary working folder
     (fuzzed cells can never write into the project), with its standard error in a log file."""
     with tempfile.TemporaryDirectory(prefix="rdc-reliability-") as folder:
         folder = Path(folder)
         log_path = folder / "kernel.log"
-        with log_path.open("wb") as log, running_kernel(cwd=str(folder), stderr=log, stdout=log,
-                                                         extra_arguments=["--verbose"] if verbose else []) \
-                as (manager, client):
+        with log_path.open("wb") as log, running_kernel(cwd=str(folder), stderr=log, stdout=log) as (manager, client):
             process = manager.provisioner.process
             yield KernelUnderTest(client=client, pid=process.pid, connection=manager.get_connection_info(),
-                                  log_path=log_path, working_directory=folder, process=process)
+                                  log_path=log_path, process=process)
 
 
 def script_arguments(description: str, count_option: str, default_count: int, default_seed: int) -> argparse.Namespace:

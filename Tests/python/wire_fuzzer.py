@@ -83,7 +83,7 @@ class FuzzReport:
         return (f"seed {self.seed}: {self.total} messages in {self.waves} waves, {self.seconds:.0f} s ({channels}); "
                 f"{self.forbidden_sent} must never be answered; {self.undecodable_sent} signed with a bad JSON "
                 f"frame ({sum(self.answered_undecodable.values())} answered: Foundation's leniency); {self.huge_frames} huge frames "
-                f"({self.huge_bytes / 2**20:.0f} MiB); VmRSS {memory[0] / 1024:.1f} MiB at start, "
+                f"({self.huge_bytes / 2**20:.0f} MiB; huge subscriptions kept: {self.huge_subscriptions_taken}); VmRSS {memory[0] / 1024:.1f} MiB at start, "
                 f"peak {max(memory) / 1024:.1f}, last {memory[-1] / 1024:.1f}; {len(self.failures)} failures")
 
 
