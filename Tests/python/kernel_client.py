@@ -110,6 +110,13 @@ def control_reply(client: BlockingKernelClient, msg_id: str, timeout: float) -> 
     return channel_reply(client.get_control_msg, msg_id, timeout)
 
 
+def control_request(client: BlockingKernelClient, msg_type: str, content: dict | None = None, timeout: float = 10) -> dict:
+    """Sends a request on the control channel and returns its reply."""
+    request = client.session.msg(msg_type, content or {})
+    client.control_channel.send(request)
+    return control_reply(client, request["header"]["msg_id"], timeout=timeout)
+
+
 def channel_reply(receive: Callable[..., dict], msg_id: str, timeout: float) -> dict:
     deadline = time.monotonic() + timeout
     while True:

@@ -13,15 +13,16 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from kernel_client import CellRun, control_reply, finish_cell, run_cell, start_cell, status_figure
+from kernel_client import CellRun, control_request, finish_cell, run_cell, start_cell, status_figure
 from kernel_wire import KernelUnderTest
 
-# A small session that trains in a fraction of a second per epoch.
+# A small session: 512 images of 16×16, a dense model trained one epoch, a first clustering.
 SESSION_SETUP = "data synthetic n=512 size=16 classes=4\nmodel dense\npretrain epochs=1\ncluster k=4 restarts=2"
-# What is interrupted: a name (for the figures) and its cell.
+# What is interrupted: a name (for the figures) and its cell. Training checks the interrupt
+# between batches, so small batches give it many chances (16 per epoch here).
 INTERRUPTED_CELLS = {
-    "pretrain": "pretrain epochs=4",
-    "refine": "refine epochs=3",
+    "pretrain": "pretrain epochs=2 batch=32",
+    "refine": "refine epochs=2 batch=32",
     "cluster": "cluster k=4 restarts=40",
     "show interpolations": "show interpolations pairs=16 steps=16",
     "show reconstructions": "show reconstructions count=64",
@@ -56,13 +57,6 @@ class InterruptReport:
                 f"{sum(self.completed.values())} had finished first (per activity interrupted+finished: {rows}); "
                 f"{self.consistency_checks} status checks, {self.save_load_rounds} save/load/pretrain rounds; "
                 f"{len(self.failures)} failures")
-
-
-def interrupt(client) -> dict:
-    """Sends interrupt_request on the control channel and returns the interrupt_reply."""
-    request = client.session.msg("interrupt_request", {})
-    client.control_channel.send(request)
-    return control_reply(client, request["header"]["msg_id"], timeout=10)
 
 
 def pretrain_epochs(client) -> int:
@@ -109,7 +103,7 @@ def interrupt_one(client, code: str, delay: float) -> str:
     """Starts ``code``, interrupts it after ``delay`` s; returns "interrupted" or "completed"."""
     cell = start_cell(client, code)
     time.sleep(delay)
-    reply = interrupt(client)
+    reply = control_request(client, "interrupt_request")
     assert reply["msg_type"] == "interrupt_reply" and reply["content"]["status"] == "ok", reply["content"]
     finish_cell(client, cell, timeout=120)
     return classify(cell)

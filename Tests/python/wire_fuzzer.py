@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import zmq
 
-from kernel_client import control_reply, run_cell, shell_reply
+from kernel_client import control_request, run_cell, shell_reply
 from kernel_wire import (
     DELIMITER, JSON_FRAME_NAMES, KernelUnderTest, RawZMTPSubscriber, authenticated, encode_json, header_msg_ids, kernel_must_accept,
     make_header, reply_parent_id, signature, signed_frames,
@@ -456,9 +456,7 @@ class WireFuzzer:
         try:
             reply = shell_reply(client, client.kernel_info(), timeout=120)
             assert reply["msg_type"] == "kernel_info_reply", reply["msg_type"]
-            request = client.session.msg("kernel_info_request", {})
-            client.control_channel.send(request)
-            assert control_reply(client, request["header"]["msg_id"], timeout=30)["msg_type"] == "kernel_info_reply"
+            assert control_request(client, "kernel_info_request", timeout=30)["msg_type"] == "kernel_info_reply"
             cell = run_cell(client, "status", timeout=120)
             assert cell.status == "ok", cell.reply["content"]
         except Exception as problem:  # noqa: BLE001 - every way of not answering is a failure
