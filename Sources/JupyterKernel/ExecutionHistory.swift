@@ -6,7 +6,9 @@ import Glibc
 import Darwin
 #endif
 
-/// The inputs run with `store_history` during this kernel's lifetime, answering `history_request`.
+/// The latest inputs run with `store_history` during this kernel's lifetime, answering
+/// `history_request`. Only the most recent `capacity` cells are kept, so a kernel that runs for
+/// weeks does not grow without bound (consoles ask for the last 1,000).
 struct ExecutionHistory {
     /// One stored cell.
     struct Entry: Equatable {
@@ -18,10 +20,19 @@ struct ExecutionHistory {
 
     /// This kernel's lifetime is one history session.
     static let session = 1
+    /// How many cells are kept by default.
+    static let defaultCapacity = 10_000
+    let capacity: Int
     private(set) var entries: [Entry] = []
 
+    init(capacity: Int = Self.defaultCapacity) {
+        self.capacity = max(1, capacity)
+    }
+
+    /// Stores a cell, forgetting the oldest one beyond `capacity`.
     mutating func append(line: Int, input: String, output: String?) {
         entries.append(Entry(line: line, input: input, output: output))
+        if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
     }
 
     /// The entries a `history_request` asks for (`hist_access_type` tail, range or search).

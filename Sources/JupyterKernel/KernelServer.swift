@@ -58,13 +58,22 @@ public final class KernelServer {
         var bound = connection
         do {
             // Replies and the last status messages must get out after a shutdown request.
-            let shell = try Self.bind(ZMQ_ROUTER, "shell", in: context, connection, port: &bound.shellPort, linger: 1000)
-            let control = try Self.bind(ZMQ_ROUTER, "control", in: context, connection, port: &bound.controlPort, linger: 1000)
-            let stdin = try Self.bind(ZMQ_ROUTER, "stdin", in: context, connection, port: &bound.stdinPort, linger: 1000)
-            let heartbeat = try Self.bind(ZMQ_REP, "heartbeat", in: context, connection, port: &bound.heartbeatPort, linger: 0)
+            let limitRequests = { (socket: ZMQSocket) in try socket.limitIncomingFrames(to: Self.largestRequestFrame) }
+            let shell = try Self.bind(ZMQ_ROUTER, "shell", in: context, connection, port: &bound.shellPort, linger: 1000,
+                                      configure: limitRequests)
+            let control = try Self.bind(ZMQ_ROUTER, "control", in: context, connection, port: &bound.controlPort, linger: 1000,
+                                        configure: limitRequests)
+            let stdin = try Self.bind(ZMQ_ROUTER, "stdin", in: context, connection, port: &bound.stdinPort, linger: 1000,
+                                      configure: limitRequests)
+            let heartbeat = try Self.bind(ZMQ_REP, "heartbeat", in: context, connection, port: &bound.heartbeatPort, linger: 0) { socket in
+                try socket.limitIncomingFrames(to: Self.largestHeartbeatFrame)
+            }
             let iopub = try Self.bind(ZMQ_XPUB, "IOPub", in: context, connection, port: &bound.iopubPort, linger: 1000) { socket in
                 try socket.setOption(ZMQ_XPUB_VERBOSE, 1)  // every subscription, even a repeated one, gets a welcome
                 try socket.setOption(ZMQ_SNDHWM, 100_000)
+                // libzmq keeps each subscription in a trie of about 50 bytes per topic byte (an 8 MB
+                // topic cost the kernel 800 MB); IOPub topics are message types, a few bytes long.
+                try socket.limitIncomingFrames(to: Self.largestSubscription)
             }
             let feed = try ZMQSocket(context: context, type: ZMQ_PULL, name: "IOPub feed")
             try feed.setLinger(milliseconds: 0)
@@ -76,6 +85,13 @@ public final class KernelServer {
         }
         self.connection = bound
     }
+
+    /// The largest frame a client may send on shell, control or stdin: far above any cell's code.
+    static let largestRequestFrame = 64 << 20
+    /// The largest heartbeat frame: clients send `ping`.
+    static let largestHeartbeatFrame = 64 << 10
+    /// The largest IOPub subscription frame (1 byte of subscribe/unsubscribe, then the topic).
+    static let largestSubscription = 1 << 10
 
     /// Makes a socket, sets its options and binds it; a port of 0 is replaced by the one chosen.
     private static func bind(_ type: Int32, _ name: String, in context: ZMQContext, _ connection: ConnectionInfo,

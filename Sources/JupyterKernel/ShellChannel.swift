@@ -61,9 +61,11 @@ final class ShellChannel {
         while !signals.stop.isSet {
             if !deferred.isEmpty {
                 handle(deferred.removeFirst())
-            } else if shell.waitForMessage(timeoutMilliseconds: 100), let request = messenger.receive(from: shell) {
-                handle(request)
+                continue
             }
+            let ready = ZMQPoll.wait(for: [.socket(shell), .socket(stdin)], timeoutMilliseconds: 100)
+            if ready[1] { dropStrayInput() }
+            if ready[0], let request = messenger.receive(from: shell) { handle(request) }
         }
         messenger.close()
         shell.close()
@@ -177,9 +179,24 @@ final class ShellChannel {
         return queued
     }
 
+    /// Reads and drops what is queued on stdin while no input is requested (a late reply to an
+    /// abandoned request, or anything a client sends there), so that it cannot pile up: a stdin
+    /// socket nobody reads would fill its queue and then stall the sender.
+    private func dropStrayInput() {
+        for _ in 0..<Self.strayInputBatch {
+            guard let frames = try? stdin.receive(wait: false) else { return }
+            let what = (try? messenger.codec.decode(frames)).map { "an unrequested \($0.messageType)" }
+                ?? "a message with a bad signature or format"
+            log("stdin: dropped a message: \(what)")
+        }
+    }
+
+    /// At most this many stray stdin messages are dropped before the shell socket is looked at again.
+    private static let strayInputBatch = 1000
+
     /// Sends input_request on stdin to the shell request's client and waits for its input_reply.
     private func readInput(prompt: String, password: Bool, for request: JupyterMessage) throws -> String {
-        while messenger.receive(from: stdin) != nil {}  // drop stale replies to an earlier, abandoned request
+        dropStrayInput()  // stale replies to an earlier, abandoned request
         messenger.reply("input_request", content: ["prompt": prompt, "password": password], to: request, on: stdin)
         while true {
             if signals.stop.isSet { throw InputRequestError.kernelShuttingDown }

@@ -57,6 +57,17 @@ final class ZMQSocket {
         }
     }
 
+    func setOption(_ option: Int32, int64 value: Int64) throws {
+        var value = value
+        guard zmq_setsockopt(handle, option, &value, MemoryLayout<Int64>.size) == 0 else {
+            throw ZMQError("set option \(option) on the \(name) socket")
+        }
+    }
+
+    /// Peers that send a frame larger than `bytes` are disconnected by libzmq before the frame is
+    /// stored, so no client can make the kernel hold an arbitrarily large frame.
+    func limitIncomingFrames(to bytes: Int) throws { try setOption(ZMQ_MAXMSGSIZE, int64: Int64(bytes)) }
+
     func setOption(_ option: Int32, bytes: Data) throws {
         let status = bytes.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
         guard status == 0 else { throw ZMQError("set option \(option) on the \(name) socket") }

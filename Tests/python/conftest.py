@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from kernel_wire import install_kernelspec
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 KERNEL_NAME = "rdc"
 # Debian's packages chromium and chromium-driver (scripts/install-system-deps.sh).
@@ -64,16 +66,11 @@ def rdc_binary() -> Path:
 def rdc_kernelspec(rdc_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> InstalledKernelspec:
     """Installs the kernelspec into a temporary prefix and puts it first on JUPYTER_PATH."""
     prefix = tmp_path_factory.mktemp("jupyter-prefix")
-    result = subprocess.run(
-        [str(rdc_binary), "install", "--prefix", str(prefix)],
-        capture_output=True, text=True, timeout=60,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"`rdc install --prefix {prefix}` exited {result.returncode}:\n{result.stdout}{result.stderr}")
-    kernel_dir = prefix / "share" / "jupyter" / "kernels" / KERNEL_NAME
+    try:
+        kernel_dir = install_kernelspec(rdc_binary, prefix)
+    except RuntimeError as problem:
+        pytest.fail(str(problem))
     kernel_json = kernel_dir / "kernel.json"
-    if not kernel_json.is_file():
-        pytest.fail(f"`rdc install --prefix {prefix}` did not write {kernel_json}")
 
     with pytest.MonkeyPatch.context() as patch:
         data_dir = str(prefix / "share" / "jupyter")

@@ -46,10 +46,13 @@ class CellRun:
 
 
 @contextmanager
-def running_kernel() -> Iterator[tuple[KernelManager, BlockingKernelClient]]:
-    """A started ``rdc`` kernel and a ready client; the kernel is stopped afterwards."""
+def running_kernel(**start_options) -> Iterator[tuple[KernelManager, BlockingKernelClient]]:
+    """A started ``rdc`` kernel and a ready client; the kernel is stopped afterwards.
+
+    ``start_options`` go to ``KernelManager.start_kernel`` (e.g. ``cwd``, ``stderr``, ``extra_arguments``).
+    """
     manager = KernelManager(kernel_name=KERNEL_NAME)
-    manager.start_kernel()
+    manager.start_kernel(**start_options)
     client = manager.client()
     client.start_channels()
     try:
@@ -105,6 +108,13 @@ def shell_reply(client: BlockingKernelClient, msg_id: str, timeout: float) -> di
 def control_reply(client: BlockingKernelClient, msg_id: str, timeout: float) -> dict:
     """The control reply to ``msg_id``, skipping replies to other requests."""
     return channel_reply(client.get_control_msg, msg_id, timeout)
+
+
+def control_request(client: BlockingKernelClient, msg_type: str, content: dict | None = None, timeout: float = 10) -> dict:
+    """Sends a request on the control channel and returns its reply."""
+    request = client.session.msg(msg_type, content or {})
+    client.control_channel.send(request)
+    return control_reply(client, request["header"]["msg_id"], timeout=timeout)
 
 
 def channel_reply(receive: Callable[..., dict], msg_id: str, timeout: float) -> dict:

@@ -13,8 +13,8 @@ import pytest
 from jupyter_client.session import Session
 
 from kernel_client import (
-    control_reply, finish_cell, is_progress_display, read_until, run_cell, running_kernel, shell_reply, start_cell,
-    status_figure,
+    control_reply, control_request, finish_cell, is_progress_display, read_until, run_cell, running_kernel, shell_reply,
+    start_cell, status_figure,
 )
 
 pytestmark = pytest.mark.usefixtures("rdc_kernelspec")
@@ -30,9 +30,7 @@ def first_progress(message: dict) -> bool:
 
 def send_control(client, msg_type: str, content: dict | None = None) -> dict:
     """Sends a request on the control channel and returns its reply."""
-    request = client.session.msg(msg_type, content or {})
-    client.control_channel.send(request)
-    return control_reply(client, request["header"]["msg_id"], timeout=5)
+    return control_request(client, msg_type, content, timeout=5)
 
 
 def start_training(client):
