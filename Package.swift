@@ -5,8 +5,8 @@
 //                     └─ RDCTerminal   (REPL and script runner; knows nothing of ZeroMQ)
 //   RDCSession  (command language, session state, outputs)
 //   RDCMethod   (models, trainers, clustering, metrics, data)   RDCRender (PNG pictures)
-//   NumericCore (tensors, layers, losses, optimisers, kNN, k-means on BLAS)
-//   CBLAS, CZMQ, CPNG, CZlib (thin system-library targets); SignalPipe (SIGINT for both front ends)
+//   NumericCore (tensors, layers, losses, optimisers, kNN, k-means on BLAS; convolutions on oneDNN)
+//   CBLAS, CDNNL, CZMQ, CPNG, CZlib (thin system-library targets); SignalPipe (SIGINT for both front ends)
 import PackageDescription
 
 /// Numeric loops are 10-100x slower unoptimised, so our own modules are always built with -O,
@@ -28,8 +28,10 @@ let package = Package(
         .systemLibrary(name: "CZMQ", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // oneDNN 2.x has no pkg-config file; its module map links dnnl and libgomp.
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
-        .target(name: "NumericCore", dependencies: ["CBLAS"], swiftSettings: optimised),
+        .target(name: "NumericCore", dependencies: ["CBLAS", "CDNNL"], swiftSettings: optimised),
         .target(name: "RDCMethod", dependencies: ["NumericCore", "CZlib"], swiftSettings: optimised),
         .target(name: "RDCRender", dependencies: ["CPNG"], swiftSettings: optimised),
         .target(name: "RDCSession", dependencies: ["RDCMethod", "RDCRender"], swiftSettings: optimised),
