@@ -245,8 +245,8 @@ public struct Conv2D: Layer {
     /// batch slice, stored one after another in item order.
     private var columns: [Float] = []
     private var batch = 0
-    /// The last forward's input and plan when oneDNN computed it.
-    private var oneDNN: (input: Tensor, plan: OneDNNConvolutionPlan)?
+    /// The last forward's input, plan and reordered input when oneDNN computed it.
+    private var oneDNN: OneDNNForward?
 
     /// Output channels.
     public var outChannels: Int { weight.value.shape[0] }
@@ -277,8 +277,8 @@ public struct Conv2D: Layer {
                                      outHeight: geometry.outHeight, outWidth: geometry.outWidth,
                                      kernel: kernel, stride: stride, padding: padding)
         oneDNN = nil
-        if let (output, plan) = oneDNNForward(shape, input, weight: weight.value, bias: bias.value) {
-            oneDNN = (input, plan)
+        if let (output, record) = OneDNNForward.run(shape, input, weight: weight.value, bias: bias.value) {
+            oneDNN = record
             columns = []
             return output
         }
@@ -326,9 +326,9 @@ public struct Conv2D: Layer {
 
     public mutating func backward(_ outputGradient: Tensor, needs: BackwardNeeds) -> Tensor {
         guard let geometry else { preconditionFailure("Conv2D.backward before forward") }
-        if let (input, plan) = oneDNN {
-            if let gradient = oneDNNBackward(plan, input, outputGradient, &weight, &bias, needs) { return gradient }
-            _ = referenceForward(input, geometry)
+        if let record = oneDNN {
+            if let gradient = record.backward(outputGradient, &weight, &bias, needs) { return gradient }
+            _ = referenceForward(record.input, geometry)
         }
         let n = batch, outC = outChannels, positions = geometry.outHeight * geometry.outWidth
         let patch = geometry.patchSize, outputItem = outC * positions
@@ -399,8 +399,8 @@ public struct ConvTranspose2D: Layer {
     /// The last input in channel-first layout, one [inChannels, items·positions] block per batch
     /// slice, stored one after another in item order.
     private var inputChannelFirst: [Float] = []
-    /// The last forward's input and plan when oneDNN computed it.
-    private var oneDNN: (input: Tensor, plan: OneDNNConvolutionPlan)?
+    /// The last forward's input, plan and reordered input when oneDNN computed it.
+    private var oneDNN: OneDNNForward?
 
     /// Input channels.
     public var inChannels: Int { weight.value.shape[0] }
@@ -444,8 +444,8 @@ public struct ConvTranspose2D: Layer {
                                      inHeight: inH, inWidth: inW, outHeight: outH, outWidth: outW,
                                      kernel: kernel, stride: stride, padding: padding)
         oneDNN = nil
-        if let (output, plan) = oneDNNForward(shape, input, weight: weight.value, bias: bias.value) {
-            oneDNN = (input, plan)
+        if let (output, record) = OneDNNForward.run(shape, input, weight: weight.value, bias: bias.value) {
+            oneDNN = record
             inputChannelFirst = []
             return output
         }
@@ -489,9 +489,9 @@ public struct ConvTranspose2D: Layer {
 
     public mutating func backward(_ outputGradient: Tensor, needs: BackwardNeeds) -> Tensor {
         guard let geometry else { preconditionFailure("ConvTranspose2D.backward before forward") }
-        if let (input, plan) = oneDNN {
-            if let gradient = oneDNNBackward(plan, input, outputGradient, &weight, &bias, needs) { return gradient }
-            _ = referenceForward(input, geometry)
+        if let record = oneDNN {
+            if let gradient = record.backward(outputGradient, &weight, &bias, needs) { return gradient }
+            _ = referenceForward(record.input, geometry)
         }
         let n = inputShape[0], positions = inputShape[2] * inputShape[3]
         let inC = inChannels, outC = outChannels, patch = geometry.patchSize
@@ -557,27 +557,35 @@ public struct ConvTranspose2D: Layer {
     }
 }
 
-/// Runs a forward pass on oneDNN when it is the current backend and can run `shape`; nil (after a
-/// note) otherwise, so the layer computes it on the reference backend.
-private func oneDNNForward(_ shape: ConvolutionShape, _ input: Tensor, weight: Tensor, bias: Tensor)
-    -> (Tensor, OneDNNConvolutionPlan)? {
-    guard ConvolutionBackend.current == .onednn, let plan = OneDNNConvolutionPlans.plan(for: shape) else { return nil }
-    do {
-        return (try plan.forward(input: input, weight: weight, bias: bias), plan)
-    } catch {
-        ConvolutionBackend.noteFallback("oneDNN failed on the forward pass of the \(shape): \(error)")
-        return nil
-    }
-}
+/// What a forward pass on oneDNN leaves for its backward pass.
+private struct OneDNNForward {
+    let input: Tensor
+    let plan: OneDNNConvolutionPlan
+    let reorderedInput: [Float]?
 
-/// The backward pass of a forward that ran on `plan`; nil (after a note, with no gradient
-/// added) when oneDNN failed, so the layer recomputes it on the reference backend.
-private func oneDNNBackward(_ plan: OneDNNConvolutionPlan, _ input: Tensor, _ outputGradient: Tensor,
-                            _ weight: inout Parameter, _ bias: inout Parameter, _ needs: BackwardNeeds) -> Tensor? {
-    do {
-        return try plan.backward(input: input, outputGradient: outputGradient, weight: &weight, bias: &bias, needs: needs)
-    } catch {
-        ConvolutionBackend.noteFallback("oneDNN failed on the backward pass of the \(plan.shape): \(error)")
-        return nil
+    /// Runs a forward pass on oneDNN when it is the current backend and can run `shape`; nil
+    /// (after a note) otherwise, so the layer computes it on the reference backend.
+    static func run(_ shape: ConvolutionShape, _ input: Tensor, weight: Tensor, bias: Tensor) -> (Tensor, OneDNNForward)? {
+        guard ConvolutionBackend.current == .onednn, let plan = OneDNNConvolutionPlans.plan(for: shape) else { return nil }
+        do {
+            let (output, reordered) = try plan.forward(input: input, weight: weight, bias: bias)
+            return (output, OneDNNForward(input: input, plan: plan, reorderedInput: reordered))
+        } catch {
+            ConvolutionBackend.noteFallback("oneDNN failed on the forward pass of the \(shape): \(error)")
+            return nil
+        }
+    }
+
+    /// The backward pass; nil (after a note, with no gradient added) when oneDNN failed, so the
+    /// layer recomputes it on the reference backend.
+    func backward(_ outputGradient: Tensor, _ weight: inout Parameter, _ bias: inout Parameter,
+                  _ needs: BackwardNeeds) -> Tensor? {
+        do {
+            return try plan.backward(input: input, reorderedInput: reorderedInput, outputGradient: outputGradient,
+                                     weight: &weight, bias: &bias, needs: needs)
+        } catch {
+            ConvolutionBackend.noteFallback("oneDNN failed on the backward pass of the \(plan.shape): \(error)")
+            return nil
+        }
     }
 }

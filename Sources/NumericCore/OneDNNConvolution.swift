@@ -81,27 +81,35 @@ struct ConvolutionShape: Hashable, CustomStringConvertible {
 /// Moves a tensor between a plain layout and the one a primitive wants; no reorder when they agree.
 private struct Conversion {
     let reorder: OneDNNPrimitive?
+    /// The primitive's layout.
+    let layout: OneDNNMemory
     /// Floats in the primitive's layout (blocked layouts pad channels up to their block).
     let count: Int
 
     /// A conversion of an input, from our plain layout into the primitive's.
     init(from plain: OneDNNMemory, to primitive: OneDNNMemory) throws {
         reorder = plain == primitive ? nil : try OneDNNPrimitive.reorder(from: plain, to: primitive)
+        layout = primitive
         count = primitive.floatCount
     }
 
     /// A conversion of a result, from the primitive's layout into our plain one.
     init(result primitive: OneDNNMemory, into plain: OneDNNMemory) throws {
         reorder = plain == primitive ? nil : try OneDNNPrimitive.reorder(from: primitive, to: plain)
+        layout = primitive
         count = primitive.floatCount
+    }
+
+    /// Reorders `data` into `target` (`count` floats); needs a reorder.
+    func convert(_ data: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>) throws {
+        try reorder!.execute([(.source, UnsafeMutableRawPointer(mutating: data)), (.destination, UnsafeMutableRawPointer(target))])
     }
 
     /// Calls `body` with `data` in the target layout: `data` itself, or a reordered copy.
     func reading<R>(_ data: UnsafePointer<Float>, _ body: (UnsafeMutablePointer<Float>) throws -> R) throws -> R {
-        let source = UnsafeMutablePointer(mutating: data)
-        guard let reorder else { return try body(source) }
+        guard reorder != nil else { return try body(UnsafeMutablePointer(mutating: data)) }
         return try withScratch(count) { target in
-            try reorder.execute([(.source, UnsafeMutableRawPointer(source)), (.destination, UnsafeMutableRawPointer(target))])
+            try convert(data, into: target)
             return try body(target)
         }
     }
@@ -212,15 +220,17 @@ final class OneDNNConvolutionPlan: @unchecked Sendable {
         return [preferred, (false, false), (true, true)]
     }
 
-    /// The layer's output for `input` ([n, in, h, w]), plain.
-    func forward(input: Tensor, weight: Tensor, bias: Tensor) throws -> Tensor {
-        var output = Tensor(shape: [shape.batch, shape.outChannels, shape.outHeight, shape.outWidth])
-        try input.storage.withUnsafeBufferPointer { x in
-            try weight.storage.withUnsafeBufferPointer { w in
-                try bias.storage.withUnsafeBufferPointer { b in
-                    try output.storage.withUnsafeMutableBufferPointer { y in
-                        try forwardWeights.reading(w.baseAddress!) { w in
-                            try forwardSource.reading(x.baseAddress!) { x in
+    /// The layer's output for `input` ([n, in, h, w]), plain, and the input in the layout
+    /// backward-weights reads when the forward pass reordered it into that layout already.
+    func forward(input: Tensor, weight: Tensor, bias: Tensor) throws -> (output: Tensor, reorderedInput: [Float]?) {
+        var reorderedInput: [Float]?
+        let count = shape.batch * shape.outChannels * shape.outHeight * shape.outWidth
+        let output = try [Float](unsafeUninitializedCapacity: count) { y, initialized in
+            try input.storage.withUnsafeBufferPointer { x in
+                try weight.storage.withUnsafeBufferPointer { w in
+                    try bias.storage.withUnsafeBufferPointer { b in
+                        func run(_ x: UnsafeMutablePointer<Float>) throws {
+                            try forwardWeights.reading(w.baseAddress!) { w in
                                 try forwardOutput.writing(into: y.baseAddress!) { y in
                                     try forwardPrimitive.execute([
                                         (.source, UnsafeMutableRawPointer(x)), (.weights, UnsafeMutableRawPointer(w)),
@@ -230,66 +240,90 @@ final class OneDNNConvolutionPlan: @unchecked Sendable {
                                 }
                             }
                         }
-                    }
-                }
-            }
-        }
-        return output
-    }
-
-    /// Back-propagates `outputGradient` through the layer that computed `forward(input:…)`:
-    /// adds the weight and bias gradients (when `needs` asks) and returns dLoss/dInput (or an
-    /// empty tensor). Nothing is added unless every primitive succeeded.
-    func backward(input: Tensor, outputGradient: Tensor, weight: inout Parameter, bias: inout Parameter,
-                  needs: BackwardNeeds) throws -> Tensor {
-        var inputGradient = Tensor(shape: needs.inputGradient ? input.shape : [0])
-        var weightStep = Tensor(shape: needs.parameterGradients ? weight.value.shape : [0])
-        var biasStep = Tensor(shape: needs.parameterGradients ? bias.value.shape : [0])
-        try outputGradient.storage.withUnsafeBufferPointer { dy in
-            let dy = dy.baseAddress!
-            if needs.parameterGradients {
-                try input.storage.withUnsafeBufferPointer { x in
-                    try weightStep.storage.withUnsafeMutableBufferPointer { dw in
-                        try biasStep.storage.withUnsafeMutableBufferPointer { db in
-                            try weightsGradient.reading(dy) { dy in
-                                try weightsSource.reading(x.baseAddress!) { x in
-                                    try weightsOutput.writing(into: dw.baseAddress!) { dw in
-                                        try weightsPrimitive.execute([
-                                            (.source, UnsafeMutableRawPointer(x)),
-                                            (.destinationGradient, UnsafeMutableRawPointer(dy)),
-                                            (.weightsGradient, UnsafeMutableRawPointer(dw)),
-                                            (.biasGradient, UnsafeMutableRawPointer(db.baseAddress!)),
-                                        ])
-                                    }
-                                }
+                        if forwardSource.reorder != nil && forwardSource.layout == weightsSource.layout {
+                            reorderedInput = try [Float](unsafeUninitializedCapacity: forwardSource.count) { target, kept in
+                                try forwardSource.convert(x.baseAddress!, into: target.baseAddress!)
+                                try run(target.baseAddress!)
+                                kept = forwardSource.count
                             }
+                        } else {
+                            try forwardSource.reading(x.baseAddress!) { try run($0) }
                         }
                     }
                 }
             }
-            if needs.inputGradient {
-                try weight.value.storage.withUnsafeBufferPointer { w in
-                    try inputGradient.storage.withUnsafeMutableBufferPointer { dx in
-                        try dataGradient.reading(dy) { dy in
-                            try dataWeights.reading(w.baseAddress!) { w in
-                                try dataOutput.writing(into: dx.baseAddress!) { dx in
-                                    try dataPrimitive.execute([
+            initialized = count
+        }
+        return (Tensor(shape: [shape.batch, shape.outChannels, shape.outHeight, shape.outWidth], storage: output),
+                reorderedInput)
+    }
+
+    /// Back-propagates `outputGradient` through the layer that computed `forward(input:…)`
+    /// (`reorderedInput` is what that returned): adds the weight and bias gradients (when `needs`
+    /// asks) and returns dLoss/dInput (or an empty tensor). Nothing is added unless every
+    /// primitive succeeded. The output gradient is reordered once when both passes read it in
+    /// the same layout.
+    func backward(input: Tensor, reorderedInput: [Float]?, outputGradient: Tensor, weight: inout Parameter,
+                  bias: inout Parameter, needs: BackwardNeeds) throws -> Tensor {
+        var weightStep = [Float](repeating: 0, count: needs.parameterGradients ? weight.value.count : 0)
+        var biasStep = [Float](repeating: 0, count: needs.parameterGradients ? bias.value.count : 0)
+        let inputCount = needs.inputGradient ? input.count : 0
+        let weights = weight.value
+        let inputGradient = try [Float](unsafeUninitializedCapacity: inputCount) { dx, initialized in
+            try outputGradient.storage.withUnsafeBufferPointer { dyPlain in
+                func weightsPass(_ dy: UnsafeMutablePointer<Float>) throws {
+                    try weightStep.withUnsafeMutableBufferPointer { dw in
+                        try biasStep.withUnsafeMutableBufferPointer { db in
+                            func run(_ x: UnsafeMutablePointer<Float>) throws {
+                                try weightsOutput.writing(into: dw.baseAddress!) { dw in
+                                    try weightsPrimitive.execute([
+                                        (.source, UnsafeMutableRawPointer(x)),
                                         (.destinationGradient, UnsafeMutableRawPointer(dy)),
-                                        (.weights, UnsafeMutableRawPointer(w)),
-                                        (.sourceGradient, UnsafeMutableRawPointer(dx)),
+                                        (.weightsGradient, UnsafeMutableRawPointer(dw)),
+                                        (.biasGradient, UnsafeMutableRawPointer(db.baseAddress!)),
                                     ])
                                 }
                             }
+                            if let reorderedInput {
+                                try reorderedInput.withUnsafeBufferPointer { try run(UnsafeMutablePointer(mutating: $0.baseAddress!)) }
+                            } else {
+                                try input.storage.withUnsafeBufferPointer { x in try weightsSource.reading(x.baseAddress!) { try run($0) } }
+                            }
                         }
                     }
                 }
+                func dataPass(_ dy: UnsafeMutablePointer<Float>) throws {
+                    try weights.storage.withUnsafeBufferPointer { w in
+                        try dataWeights.reading(w.baseAddress!) { w in
+                            try dataOutput.writing(into: dx.baseAddress!) { dx in
+                                try dataPrimitive.execute([
+                                    (.destinationGradient, UnsafeMutableRawPointer(dy)),
+                                    (.weights, UnsafeMutableRawPointer(w)),
+                                    (.sourceGradient, UnsafeMutableRawPointer(dx)),
+                                ])
+                            }
+                        }
+                    }
+                }
+                let dy = dyPlain.baseAddress!
+                switch (needs.parameterGradients, needs.inputGradient) {
+                case (true, true) where weightsGradient.layout == dataGradient.layout:
+                    try weightsGradient.reading(dy) { dy in
+                        try weightsPass(dy)
+                        try dataPass(dy)
+                    }
+                case (let parameters, let inputs):
+                    if parameters { try weightsGradient.reading(dy) { try weightsPass($0) } }
+                    if inputs { try dataGradient.reading(dy) { try dataPass($0) } }
+                }
             }
+            initialized = inputCount
         }
         if needs.parameterGradients {
-            weight.gradient.add(weightStep)
-            bias.gradient.add(biasStep)
+            weight.gradient.add(Tensor(shape: weight.value.shape, storage: weightStep))
+            bias.gradient.add(Tensor(shape: bias.value.shape, storage: biasStep))
         }
-        return inputGradient
+        return Tensor(shape: needs.inputGradient ? input.shape : [0], storage: inputGradient)
     }
 }
 
