@@ -8,7 +8,7 @@ public enum CommandRegistry {
     public static let commands: [CommandSpec] = [
         dataCommand, modelCommand, pretrainCommand, refineCommand, clusterCommand, evaluateCommand,
         diagnoseCommand, showCommand, statusCommand, historyCommand, saveCommand, loadCommand,
-        seedCommand, threadsCommand, helpCommand, resetCommand, echoCommand, clearCommand,
+        seedCommand, threadsCommand, backendCommand, helpCommand, resetCommand, echoCommand, clearCommand,
         exportCommand,
     ]
 
@@ -339,6 +339,17 @@ public enum CommandRegistry {
         positionals: [
             PositionalSpec("count", placeholder: "N", noun: "number of threads",
                            help: "Threads for BLAS.", kind: .value(.integer(1...1024)))
+        ])
+
+    private static let backendCommand = CommandSpec(
+        .backend,
+        summary: "Choose the implementation of the convolutions: oneDNN or the reference.",
+        help: "`onednn` (the default) runs convolutions on oneDNN's kernels; `reference` on im2col and OpenBLAS, the slower implementation the tests check oneDNN against. Without a name, shows the current choice, the instruction set oneDNN uses and the kernels it picked.",
+        example: "backend reference",
+        positionals: [
+            PositionalSpec("name", placeholder: "NAME", noun: "convolution backend",
+                           help: "onednn or reference.",
+                           kind: .value(.oneOf(ConvolutionBackend.allCases.map(\.rawValue))), isRequired: false)
         ])
 
     private static let helpCommand = CommandSpec(
