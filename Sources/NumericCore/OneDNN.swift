@@ -103,7 +103,7 @@ struct OneDNNMemory: Equatable {
 }
 
 /// The arguments a (de)convolution or reorder primitive is executed with.
-enum OneDNNArgument: CaseIterable {
+enum OneDNNArgument {
     case source, weights, bias, destination, sourceGradient, weightsGradient, biasGradient, destinationGradient
 
     fileprivate var raw: Int32 {

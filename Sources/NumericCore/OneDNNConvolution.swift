@@ -10,16 +10,11 @@ public enum ConvolutionBackend: String, CaseIterable, Sendable {
     /// oneDNN's (de)convolution primitives on OpenMP threads (the default).
     case onednn
 
-    nonisolated(unsafe) private static var selected: ConvolutionBackend = .onednn
+    /// The backend new forward passes use: oneDNN where its engine starts. A layer whose shape
+    /// oneDNN cannot run falls back to the reference for that shape and says so once on
+    /// standard error (see `fallbackNotes`).
+    nonisolated(unsafe) public static var current: ConvolutionBackend = isOneDNNAvailable ? .onednn : .reference
     private static let notesLock = NSLock()
-    nonisolated(unsafe) private static var reported: Set<String> = []
-
-    /// The backend new forward passes use. A layer whose shape oneDNN cannot run falls back to
-    /// the reference for that shape and says so once on standard error (see `fallbackNotes`).
-    public static var current: ConvolutionBackend {
-        get { selected }
-        set { selected = newValue }
-    }
 
     /// "oneDNN 2.6.3, avx2" when the library started, otherwise why it did not.
     public static var oneDNNDescription: String {
@@ -47,11 +42,11 @@ public enum ConvolutionBackend: String, CaseIterable, Sendable {
     /// Records (once per distinct message) that oneDNN could not run a convolution.
     static func noteFallback(_ message: String) {
         let isNew = notesLock.withLock {
-            guard reported.insert(message).inserted else { return false }
+            guard !notes.contains(message) else { return false }
             notes.append(message)
             return true
         }
-        if isNew { FileHandle.standardError.write(Data("rdc: \(message); using the reference backend\n".utf8)) }
+        if isNew { FileHandle.standardError.write(Data("warning: \(message); using the reference backend\n".utf8)) }
     }
 }
 
