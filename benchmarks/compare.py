@@ -1,14 +1,17 @@
 # Layer: benchmarks (tooling). Standard library only; reads two benchmark reports, prints.
-"""Prints the Swift (`rdc bench --format json`) and PyTorch (torch_reference.py) timings side by side.
+"""Prints the Swift (`rdc bench --format json`) timings side by side with one or more references:
+PyTorch (torch_reference.py) first, then e.g. faiss and scikit-learn (hotpaths_reference.py).
 
 Both reports have the shape
   {"implementation", "version", "threads", "batch", "gemm_gflops",
    "cases": [{"name", "ms_per_step", "mean_ms", optional "gflops"}]}.
-Per case: Swift ms/step, PyTorch ms/step, their ratio (above 1: Swift is slower) and, when
+Per case: Swift ms/step, the reference's ms/step, their ratio (above 1: Swift is slower) and, when
 Swift's report gives a case's achieved GFLOP/s, that as a share of Swift's own GEMM peak.
 A report may carry "load_average_before"; a busy machine is flagged, since it skews timings.
+The first reference's table lists every case; later ones only the cases they also timed.
+Swift's report may name its CPU ("cpu") and oneDNN's version and instruction set ("onednn").
 
-Usage: benchmarks/compare.py SWIFT.json PYTORCH.json
+Usage: benchmarks/compare.py SWIFT.json REFERENCE.json [REFERENCE.json ...]
 """
 
 from __future__ import annotations
@@ -52,11 +55,14 @@ def load_report(path: Path) -> dict:
     return report
 
 
-def comparison_rows(swift: dict, pytorch: dict) -> list[dict]:
-    """One row per case name (Swift's order first, then cases only PyTorch has)."""
+def comparison_rows(swift: dict, pytorch: dict, shared_only: bool = False) -> list[dict]:
+    """One row per case name (Swift's order first, then cases only the reference has); with
+    `shared_only`, only the cases both timed."""
     swift_cases = {case["name"]: case for case in swift["cases"]}
     pytorch_cases = {case["name"]: case for case in pytorch["cases"]}
     names = list(swift_cases) + [name for name in pytorch_cases if name not in swift_cases]
+    if shared_only:
+        names = [name for name in names if name in swift_cases and name in pytorch_cases]
     gemm_peak = swift.get("gemm_gflops")
     rows = []
     for name in names:
@@ -82,23 +88,24 @@ def describe(report: dict) -> str:
             f"batch {report.get('batch', '?')}{gemm_text}")
 
 
-def format_comparison(swift: dict, pytorch: dict) -> str:
+def format_comparison(swift: dict, pytorch: dict, shared_only: bool = False) -> str:
     """The comparison as a readable table, with a warning when the runs are not like for like."""
     def cell(value, pattern: str) -> str:
         return "—" if value is None else pattern.format(value)
 
+    name = pytorch["implementation"]
     lines = [describe(swift), describe(pytorch)]
     for field in ("threads", "batch"):
-        if swift.get(field) != pytorch.get(field):
+        if field in pytorch and swift.get(field) != pytorch.get(field):
             lines.append(f"warning: {field} differ ({swift.get(field)} vs {pytorch.get(field)}): not like for like")
     for report in (swift, pytorch):
         load = report.get("load_average_before")
         if isinstance(load, (int, float)) and load >= BUSY_LOAD_AVERAGE:
             lines.append(f"warning: {report['implementation']} started with load average {load:.2f}: "
                          "other work shared the cores, its figures are unreliable")
-    lines += ["", f"{'case':<12} {'swift ms':>10} {'pytorch ms':>11} {'swift/pytorch':>14} "
+    lines += ["", f"{'case':<12} {'swift ms':>10} {name + ' ms':>11} {'swift/' + name:>14} "
                   f"{'swift GFLOP/s':>14} {'of swift GEMM':>14}"]
-    for row in comparison_rows(swift, pytorch):
+    for row in comparison_rows(swift, pytorch, shared_only):
         lines.append(
             f"{row['name']:<12} {cell(row['swift_ms'], '{:.2f}'):>10} {cell(row['pytorch_ms'], '{:.2f}'):>11} "
             f"{cell(row['ratio'], '{:.2f}x'):>14} {cell(row['swift_gflops'], '{:.1f}'):>14} "
@@ -106,16 +113,25 @@ def format_comparison(swift: dict, pytorch: dict) -> str:
     return "\n".join(lines)
 
 
+def machine(swift: dict) -> str:
+    """The CPU and oneDNN line of Swift's report, when it has one."""
+    if "cpu" not in swift and "onednn" not in swift:
+        return ""
+    return (f"CPU {swift.get('cpu', '?')}; convolutions on {swift.get('backend', '?')} "
+            f"({swift.get('onednn', 'oneDNN not reported')})\n")
+
+
 def main(arguments: list[str]) -> int:
-    if len(arguments) != 2:
-        print("usage: compare.py SWIFT.json PYTORCH.json", file=sys.stderr)
+    if len(arguments) < 2:
+        print("usage: compare.py SWIFT.json REFERENCE.json [REFERENCE.json ...]", file=sys.stderr)
         return 2
     try:
-        swift, pytorch = (load_report(Path(argument)) for argument in arguments)
+        swift, *references = (load_report(Path(argument)) for argument in arguments)
     except ReportError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(format_comparison(swift, pytorch))
+    sections = [format_comparison(swift, reference, shared_only=index > 0) for index, reference in enumerate(references)]
+    print(machine(swift) + "\n\n".join(sections))
     return 0
 
 

@@ -12,6 +12,10 @@ Each case is one full optimisation step at batch 256 on a fixed batch of random 
 - ``conv``: the DCEC convolutional autoencoder on 1x28x28, reconstruction step.
 - ``conv+acai``: the ACAI step with the convolutional models and critic.
 
+With ``--epoch-images N`` also ``epoch``: one Phase-1 epoch (the conv+acai step over the first N
+Fashion-MNIST images, train then test, shuffled, batches of 256 and a last smaller one), as
+`rdc bench --only epoch` trains it; timed once.
+
 Also times one 1024x1024x1024 float32 matrix product as the machine's GEMM peak.
 Default torch settings throughout (contiguous NCHW tensors, no compile, no fusion tricks):
 the point is an honest reference, not the fastest possible PyTorch.
@@ -21,17 +25,20 @@ threads make every step several times slower (seen here with a 1-minute load ave
 on 2 cores: dense 1188 ms/step at 2 threads, 211 ms at 1 thread, 191 ms at 2 threads with
 OMP_WAIT_POLICY=PASSIVE). The report records the load average at the start for that reason.
 
-Usage: benchmarks/torch_reference.py [--threads 2] [--steps 20] [--warmup 3] [--format table|json]
+Usage: benchmarks/torch_reference.py [--threads 2] [--steps 20] [--warmup 3] [--epoch-images N]
+       [--format table|json]
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import statistics
 import sys
 import time
+from pathlib import Path
 from typing import Callable
 
 import torch
@@ -46,6 +53,7 @@ ACAI_LAMBDA = 0.5  # weight of the critic term in the autoencoder loss
 ACAI_GAMMA = 0.2  # blend of input and reconstruction the critic must score as 0
 GEMM_SIZE = 1024
 CASE_NAMES = ("dense", "dense+acai", "conv", "conv+acai")
+FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 
 
 def dense_encoder() -> nn.Module:
@@ -168,6 +176,26 @@ def build_case(name: str) -> tuple[Callable[[torch.Tensor], None], torch.Tensor]
     return AutoencoderStep(make_encoder(), make_decoder()), inputs
 
 
+def fashion_mnist_images(count: int) -> torch.Tensor:
+    """The first `count` Fashion-MNIST images (train, then test) as [count, 1, 28, 28] in [0, 1]."""
+    parts = []
+    for name in ("train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz"):
+        with gzip.open(FASHION_MNIST / name, "rb") as file:
+            data = bytearray(file.read())
+        parts.append(torch.frombuffer(data, dtype=torch.uint8, offset=16).reshape(-1, *IMAGE_SHAPE))
+    return torch.cat(parts)[:count].float() / 255
+
+
+def epoch_milliseconds(count: int) -> float:
+    """Wall-clock milliseconds of one conv+acai epoch over the first `count` images."""
+    images = fashion_mnist_images(count)
+    step, _ = build_case("conv+acai")
+    started = time.perf_counter()
+    for batch in torch.randperm(count).split(BATCH):
+        step(images[batch])
+    return (time.perf_counter() - started) * 1e3
+
+
 def time_calls(call: Callable[[], None], warmup: int, repeats: int) -> list[float]:
     """Wall-clock milliseconds of `repeats` calls after `warmup` untimed ones."""
     for _ in range(warmup):
@@ -188,7 +216,7 @@ def gemm_gflops(warmup: int, repeats: int) -> float:
     return 2 * GEMM_SIZE ** 3 / (milliseconds * 1e-3) / 1e9
 
 
-def run(threads: int, steps: int, warmup: int, seed: int) -> dict:
+def run(threads: int, steps: int, warmup: int, seed: int, epoch_images: int = 0) -> dict:
     """Runs every case and the GEMM timing; returns the report in `rdc bench`'s JSON shape."""
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
@@ -214,6 +242,9 @@ def run(threads: int, steps: int, warmup: int, seed: int) -> dict:
             "ms_per_step": round(statistics.median(durations), 3),
             "mean_ms": round(statistics.mean(durations), 3),
         })
+    if epoch_images:
+        milliseconds = round(epoch_milliseconds(epoch_images), 1)
+        report["cases"].append({"name": "epoch", "ms_per_step": milliseconds, "mean_ms": milliseconds})
     return report
 
 
@@ -245,12 +276,16 @@ def main(arguments: list[str]) -> int:
     parser.add_argument("--steps", type=positive_int, default=20, help="timed steps per case (default 20)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps per case first (default 3)")
     parser.add_argument("--seed", type=int, default=0, help="seed for weights and inputs (default 0)")
+    parser.add_argument("--epoch-images", type=int, default=0,
+                        help="also time one conv+acai epoch on this many Fashion-MNIST images (default 0: skip)")
     parser.add_argument("--format", choices=("table", "json"), default="table")
     options = parser.parse_args(arguments)
     if options.warmup < 0:
         parser.error("--warmup must be 0 or more")
+    if not 0 <= options.epoch_images <= 70_000:
+        parser.error("--epoch-images must be within 0…70000")
 
-    report = run(options.threads, options.steps, options.warmup, options.seed)
+    report = run(options.threads, options.steps, options.warmup, options.seed, options.epoch_images)
     print(json.dumps(report, indent=2) if options.format == "json" else format_table(report))
     return 0
 

@@ -8,6 +8,7 @@ set -euo pipefail
 
 # What each package is for:
 #   libopenblas-dev  cblas_sgemm for NumericCore (CBLAS target)
+#   libdnnl-dev      oneDNN 2.x convolutions for NumericCore (CDNNL target)
 #   libzmq3-dev      the Jupyter wire protocol (CZMQ target)
 #   libpng-dev       pictures written by RDCRender (CPNG target)
 #   zlib1g-dev       gzipped datasets (CZlib target)
@@ -16,7 +17,7 @@ set -euo pipefail
 #   chromium, chromium-driver  headless browser checks of JupyterLab (selenium, no downloads)
 #   python3-venv     the Python test and benchmark environments
 packages=(
-    libopenblas-dev libzmq3-dev libpng-dev zlib1g-dev pkg-config
+    libopenblas-dev libdnnl-dev libzmq3-dev libpng-dev zlib1g-dev pkg-config
     dataset-fashion-mnist chromium chromium-driver python3-venv
 )
 

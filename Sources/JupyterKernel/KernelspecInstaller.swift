@@ -14,15 +14,19 @@ public struct KernelSpec {
     public var interruptMode: String
     /// Free-form metadata, e.g. `{"debugger": false}`.
     public var metadata: JSONObject
+    /// Environment variables Jupyter sets for the kernel process (settings a library reads when it
+    /// loads, before the kernel's own code runs); empty means none, and no `env` key is written.
+    public var environment: [String: String]
 
     /// Describes a kernel launched by `argv`.
     public init(argv: [String], displayName: String, language: String, interruptMode: String = "message",
-                metadata: JSONObject = ["debugger": false]) throws {
+                metadata: JSONObject = ["debugger": false], environment: [String: String] = [:]) throws {
         self.argv = argv
         self.displayName = displayName
         self.language = language
         self.interruptMode = interruptMode
         self.metadata = metadata
+        self.environment = environment
         try validate(source: "kernel spec")
     }
 
@@ -46,6 +50,10 @@ public struct KernelSpec {
         self.language = language
         interruptMode = fields["interrupt_mode"] as? String ?? "signal"
         metadata = fields["metadata"] as? JSONObject ?? [:]
+        guard let environment = fields["env"].map({ $0 as? [String: String] }) ?? [:] else {
+            throw KernelspecError.invalidSpec(source: file.path, problem: "\"env\" must map names to strings")
+        }
+        self.environment = environment
         try validate(source: file.path)
     }
 
@@ -58,8 +66,9 @@ public struct KernelSpec {
 
     /// The `kernel.json` text, keys sorted, pretty-printed.
     public func jsonData() -> Data {
-        let fields: JSONObject = ["argv": argv, "display_name": displayName, "language": language,
+        var fields: JSONObject = ["argv": argv, "display_name": displayName, "language": language,
                                   "interrupt_mode": interruptMode, "metadata": metadata]
+        if !environment.isEmpty { fields["env"] = environment }
         var data = (try? JSONSerialization.data(withJSONObject: fields, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? WireCodec.serialize(fields)
         data.append(Data("\n".utf8))
         return data

@@ -229,10 +229,10 @@ enum ChannelLayout {
     }
 }
 
-/// A 2-D convolution over [n, C, H, W] batches (cross-correlation, as in PyTorch), computed as
-/// im2col followed by GEMM. Each compute thread takes a contiguous slice of the batch through
-/// im2col, one GEMM and the layout change, so no thread waits on another between the steps.
-/// Weights are [outChannels, inChannels, k, k].
+/// A 2-D convolution over [n, C, H, W] batches (cross-correlation, as in PyTorch), on the
+/// process's `ConvolutionBackend`: oneDNN's primitives, or im2col followed by GEMM, where each
+/// compute thread takes a contiguous slice of the batch through im2col, one GEMM and the layout
+/// change, so no thread waits on another between the steps. Weights are [outChannels, inChannels, k, k].
 public struct Conv2D: Layer {
     /// Kernel weights, [outChannels, inChannels, kernel, kernel].
     public var weight: Parameter
@@ -245,6 +245,8 @@ public struct Conv2D: Layer {
     /// batch slice, stored one after another in item order.
     private var columns: [Float] = []
     private var batch = 0
+    /// The last forward's input, plan and reordered input when oneDNN computed it.
+    private var oneDNN: OneDNNForward?
 
     /// Output channels.
     public var outChannels: Int { weight.value.shape[0] }
@@ -269,10 +271,24 @@ public struct Conv2D: Layer {
                      "Conv2D expects [n, \(inChannels), h, w], got \(input.shape)")
         let geometry = ConvolutionGeometry(channels: inChannels, height: input.shape[2], width: input.shape[3],
                                            kernel: kernel, stride: stride, padding: padding)
+        self.geometry = geometry
+        let shape = ConvolutionShape(transposed: false, batch: input.batchSize, inChannels: inChannels,
+                                     outChannels: outChannels, inHeight: geometry.height, inWidth: geometry.width,
+                                     outHeight: geometry.outHeight, outWidth: geometry.outWidth,
+                                     kernel: kernel, stride: stride, padding: padding)
+        oneDNN = nil
+        if let (output, record) = OneDNNForward.run(shape, input, weight: weight.value, bias: bias.value) {
+            oneDNN = record
+            columns = []
+            return output
+        }
+        return referenceForward(input, geometry)
+    }
+
+    private mutating func referenceForward(_ input: Tensor, _ geometry: ConvolutionGeometry) -> Tensor {
         let n = input.batchSize, positions = geometry.outHeight * geometry.outWidth
         let patch = geometry.patchSize, outC = outChannels
         let inputItem = input.itemSize, outputItem = outC * positions
-        self.geometry = geometry
         batch = n
         var columns = [Float](unsafeUninitializedCapacity: patch * n * positions) { $1 = $0.count }
         let output = Tensor(shape: [n, outC, geometry.outHeight, geometry.outWidth]) { y in
@@ -310,6 +326,10 @@ public struct Conv2D: Layer {
 
     public mutating func backward(_ outputGradient: Tensor, needs: BackwardNeeds) -> Tensor {
         guard let geometry else { preconditionFailure("Conv2D.backward before forward") }
+        if let record = oneDNN {
+            if let gradient = record.backward(outputGradient, &weight, &bias, needs) { return gradient }
+            _ = referenceForward(record.input, geometry)
+        }
         let n = batch, outC = outChannels, positions = geometry.outHeight * geometry.outWidth
         let patch = geometry.patchSize, outputItem = outC * positions
         let inputItem = inChannels * geometry.height * geometry.width
@@ -358,12 +378,15 @@ public struct Conv2D: Layer {
         body(&bias)
     }
 
-    public mutating func clearCache() { columns = [] }
+    public mutating func clearCache() {
+        columns = []
+        oneDNN = nil
+    }
 }
 
 /// A 2-D transposed convolution (the adjoint of `Conv2D`, as PyTorch's ConvTranspose2d):
-/// output side (in − 1)·stride − 2·padding + kernel + outputPadding. Batch slices go to the
-/// compute threads as in `Conv2D`. Weights are [inChannels, outChannels, k, k].
+/// output side (in − 1)·stride − 2·padding + kernel + outputPadding. On the reference backend,
+/// batch slices go to the compute threads as in `Conv2D`. Weights are [inChannels, outChannels, k, k].
 public struct ConvTranspose2D: Layer {
     /// Kernel weights, [inChannels, outChannels, kernel, kernel].
     public var weight: Parameter
@@ -376,6 +399,8 @@ public struct ConvTranspose2D: Layer {
     /// The last input in channel-first layout, one [inChannels, items·positions] block per batch
     /// slice, stored one after another in item order.
     private var inputChannelFirst: [Float] = []
+    /// The last forward's input, plan and reordered input when oneDNN computed it.
+    private var oneDNN: OneDNNForward?
 
     /// Input channels.
     public var inChannels: Int { weight.value.shape[0] }
@@ -415,6 +440,21 @@ public struct ConvTranspose2D: Layer {
                                            kernel: kernel, stride: stride, padding: padding)
         self.geometry = geometry
         inputShape = input.shape
+        let shape = ConvolutionShape(transposed: true, batch: n, inChannels: inChannels, outChannels: outChannels,
+                                     inHeight: inH, inWidth: inW, outHeight: outH, outWidth: outW,
+                                     kernel: kernel, stride: stride, padding: padding)
+        oneDNN = nil
+        if let (output, record) = OneDNNForward.run(shape, input, weight: weight.value, bias: bias.value) {
+            oneDNN = record
+            inputChannelFirst = []
+            return output
+        }
+        return referenceForward(input, geometry)
+    }
+
+    private mutating func referenceForward(_ input: Tensor, _ geometry: ConvolutionGeometry) -> Tensor {
+        let n = input.batchSize, inH = input.shape[2], inW = input.shape[3]
+        let outH = geometry.height, outW = geometry.width
         let positions = inH * inW, inC = inChannels, outC = outChannels
         let inputItem = inC * positions, planes = outH * outW, outputItem = outC * planes
         var channelFirst = [Float](unsafeUninitializedCapacity: input.count) { $1 = $0.count }
@@ -449,6 +489,10 @@ public struct ConvTranspose2D: Layer {
 
     public mutating func backward(_ outputGradient: Tensor, needs: BackwardNeeds) -> Tensor {
         guard let geometry else { preconditionFailure("ConvTranspose2D.backward before forward") }
+        if let record = oneDNN {
+            if let gradient = record.backward(outputGradient, &weight, &bias, needs) { return gradient }
+            _ = referenceForward(record.input, geometry)
+        }
         let n = inputShape[0], positions = inputShape[2] * inputShape[3]
         let inC = inChannels, outC = outChannels, patch = geometry.patchSize
         let inputItem = inC * positions, outputItem = outC * geometry.height * geometry.width
@@ -509,5 +553,39 @@ public struct ConvTranspose2D: Layer {
     public mutating func clearCache() {
         inputShape = []
         inputChannelFirst = []
+        oneDNN = nil
+    }
+}
+
+/// What a forward pass on oneDNN leaves for its backward pass.
+private struct OneDNNForward {
+    let input: Tensor
+    let plan: OneDNNConvolutionPlan
+    let reorderedInput: [Float]?
+
+    /// Runs a forward pass on oneDNN when it is the current backend and can run `shape`; nil
+    /// (after a note) otherwise, so the layer computes it on the reference backend.
+    static func run(_ shape: ConvolutionShape, _ input: Tensor, weight: Tensor, bias: Tensor) -> (Tensor, OneDNNForward)? {
+        guard ConvolutionBackend.current == .onednn, let plan = OneDNNConvolutionPlans.plan(for: shape) else { return nil }
+        do {
+            let (output, reordered) = try plan.forward(input: input, weight: weight, bias: bias)
+            return (output, OneDNNForward(input: input, plan: plan, reorderedInput: reordered))
+        } catch {
+            ConvolutionBackend.noteFallback("oneDNN failed on the forward pass of the \(shape): \(error)")
+            return nil
+        }
+    }
+
+    /// The backward pass; nil (after a note, with no gradient added) when oneDNN failed, so the
+    /// layer recomputes it on the reference backend.
+    func backward(_ outputGradient: Tensor, _ weight: inout Parameter, _ bias: inout Parameter,
+                  _ needs: BackwardNeeds) -> Tensor? {
+        do {
+            return try plan.backward(input: input, reorderedInput: reorderedInput, outputGradient: outputGradient,
+                                     weight: &weight, bias: &bias, needs: needs)
+        } catch {
+            ConvolutionBackend.noteFallback("oneDNN failed on the backward pass of the \(plan.shape): \(error)")
+            return nil
+        }
     }
 }

@@ -67,6 +67,7 @@ struct SessionState {
         case .load: try load(context)
         case .seed: setSeed(context)
         case .threads: setThreads(context)
+        case .backend: setBackend(context)
         case .help: showHelp(context)
         case .reset: reset(context)
         case .echo: echo(context)

@@ -1,4 +1,5 @@
-// Layer: executable. Times the numeric core on the four training steps of the R-DC models.
+// Layer: executable. Times the numeric core on the four training steps of the R-DC models and on
+// the other hot paths (exact kNN, k-means, a Phase-1 epoch on Fashion-MNIST).
 
 import ArgumentParser
 import Foundation
@@ -6,11 +7,13 @@ import RDCMethod
 import NumericCore
 
 /// `rdc bench`: one full training step (forward, backward, optimiser) per case, plus the
-/// machine's SGEMM peak, so each case's speed reads as a fraction of what BLAS can do.
+/// machine's SGEMM peak, so each case's speed reads as a fraction of what BLAS can do. The
+/// hot-path cases run only when named with `--only`; benchmarks/hotpaths_reference.py and
+/// torch_reference.py time the same work.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time one training step of the dense and conv autoencoders, plain and with ACAI.")
+        abstract: "Time one training step of the dense and conv autoencoders, plain and with ACAI, and the other hot paths.")
 
     @Option(help: "Compute threads (default: all cores).")
     var threads: Int?
@@ -21,19 +24,34 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Batch size.")
     var batch: Int = 256
 
-    @Option(help: "Run only these cases (dense, dense+acai, conv, conv+acai); repeatable.")
+    @Option(help: "Run only these cases (dense, dense+acai, conv, conv+acai; knn-10d, knn-784d, kmeans, epoch); repeatable.")
     var only: [String] = []
+
+    @Option(help: "Fashion-MNIST images the kNN and k-means cases use (at most 70000).")
+    var points = 70_000
+
+    @Option(help: "Fashion-MNIST images the epoch case trains on (at most 70000).")
+    var epochImages = 70_000
 
     @Option(help: "Output format: table or json.")
     var format: OutputFormat = .table
 
+    @Option(help: "Convolution backend: onednn or reference.")
+    var backend: ConvolutionBackend = .onednn
+
     enum OutputFormat: String, ExpressibleByArgument { case table, json }
+
+    private static let stepCases = ["dense", "dense+acai", "conv", "conv+acai"]
+    private static let hotPathCases = ["knn-10d", "knn-784d", "kmeans", "epoch"]
 
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
         guard batch >= 2 else { throw ValidationError("--batch must be at least 2") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        let known = ["dense", "dense+acai", "conv", "conv+acai"]
+        guard (12...70_000).contains(points), (1...70_000).contains(epochImages) else {
+            throw ValidationError("--points must be within 12…70000 and --epoch-images within 1…70000")
+        }
+        let known = Self.stepCases + Self.hotPathCases
         if let unknown = only.first(where: { !known.contains($0) }) {
             throw ValidationError("unknown case `\(unknown)`; the cases are \(known.joined(separator: ", "))")
         }
@@ -42,12 +60,16 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         NumericRuntime.keepFreedMemoryMapped()
         ComputeThreads.set(threads ?? ComputeThreads.processors)
+        ConvolutionBackend.current = backend
         let peak = measureGemmPeak()
         var results: [BenchResult] = []
         for kind in [ModelKind.dense, .conv] {
             for acai in [false, true] where only.isEmpty || only.contains(kind.rawValue + (acai ? "+acai" : "")) {
                 results.append(try benchmark(kind: kind, acai: acai))
             }
+        }
+        for name in Self.hotPathCases where only.contains(name) {
+            results.append(try hotPath(name))
         }
         switch format {
         case .json: print(json(results, peak: peak))
@@ -59,8 +81,55 @@ struct BenchCommand: ParsableCommand {
         var name: String
         var medianMilliseconds: Double
         var meanMilliseconds: Double
-        var flopsPerStep: Double
-        var gflops: Double { flopsPerStep / medianMilliseconds / 1e6 }
+        /// Floating-point operations of one step, for the training steps.
+        var flopsPerStep: Double?
+        var gflops: Double? { flopsPerStep.map { $0 / medianMilliseconds / 1e6 } }
+    }
+
+    /// One timed run of a hot path on Fashion-MNIST: the points of hotpaths_reference.py (784
+    /// pixels, or their means over 10 runs of 78), or one Phase-1 epoch of the conv model.
+    private func hotPath(_ name: String) throws -> BenchResult {
+        let images = try Dataset.fashionMNIST()
+        func time(_ work: () throws -> Void) rethrows -> BenchResult {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try work()
+            let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            return BenchResult(name: name, medianMilliseconds: milliseconds, meanMilliseconds: milliseconds)
+        }
+        switch name {
+        case "epoch":
+            let samples = images.samples.rows(0..<min(epochImages, images.count))
+            let blueprint = try ModelBlueprint(kind: .conv, inputShape: images.layout.itemShape, latentSize: 10)
+            var state = TrainingState(blueprint: blueprint, seed: 0)
+            return time {
+                _ = Trainer.pretrain(&state, samples: samples, epochs: 1, settings: PretrainSettings(),
+                                     cancellation: CancellationToken())
+            }
+        case "kmeans":
+            let input = Self.runMeans(images.flattened.rows(0..<points))
+            return try time { _ = try KMeans(clusterCount: 10, restarts: 20, seed: 0).fit(input) }
+        default:
+            let selected = images.flattened.rows(0..<points)
+            let input = name == "knn-784d" ? selected : Self.runMeans(selected)
+            _ = try NearestNeighbours.search(input.rows(0..<min(1000, points)), neighbours: 10)  // warm-up, as the reference's
+            return try time { _ = try NearestNeighbours.search(input, neighbours: 10) }
+        }
+    }
+
+    /// [n, 784] pixels → [n, 10]: the means of 10 consecutive runs of 78 pixels, the last run
+    /// taking the 4 left over.
+    static func runMeans(_ pixels: Tensor) -> Tensor {
+        let n = pixels.batchSize, width = pixels.itemSize
+        var means = Tensor(shape: [n, 10])
+        for row in 0..<n {
+            for run in 0..<10 {
+                let range = (run * 78)..<(run == 9 ? width : (run + 1) * 78)
+                var sum: Float = 0
+                for column in range { sum += pixels.storage[row * width + column] }
+                means.storage[row * 10 + run] = sum / Float(range.count)
+            }
+        }
+        return means
     }
 
     private func benchmark(kind: ModelKind, acai: Bool) throws -> BenchResult {
@@ -136,25 +205,50 @@ struct BenchCommand: ParsableCommand {
 
     private func json(_ results: [BenchResult], peak: Double) -> String {
         let cases = results.map { result -> [String: Any] in
-            ["name": result.name, "ms_per_step": result.medianMilliseconds, "mean_ms": result.meanMilliseconds,
-             "gflops": result.gflops, "fraction_of_gemm_peak": result.gflops / peak]
+            var fields: [String: Any] = ["name": result.name, "ms_per_step": result.medianMilliseconds,
+                                         "mean_ms": result.meanMilliseconds]
+            if let gflops = result.gflops {
+                fields["gflops"] = gflops
+                fields["fraction_of_gemm_peak"] = gflops / peak
+            }
+            return fields
         }
         let object: [String: Any] = ["implementation": "swift", "version": RDCVersion.current,
                                      "threads": ComputeThreads.count, "batch": batch, "steps": steps,
-                                     "gemm_gflops": peak, "cases": cases]
+                                     "gemm_gflops": peak, "cases": cases, "backend": backend.rawValue,
+                                     "cpu": MachineDescription.cpuModel, "onednn": ConvolutionBackend.oneDNNDescription,
+                                     "onednn_kernels": ConvolutionBackend.oneDNNImplementations,
+                                     "fallbacks": ConvolutionBackend.fallbackNotes]
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }
 
     private func table(_ results: [BenchResult], peak: Double) -> String {
         var lines = [String(format: "rdc bench: batch %d, %d threads, %d timed steps per case", batch, ComputeThreads.count, steps),
+                     "CPU \(MachineDescription.cpuModel); convolutions on \(backend.rawValue) (\(ConvolutionBackend.oneDNNDescription))",
                      String(format: "sgemm 1024³: %.1f GFLOP/s", peak),
                      "case          ms/step   GFLOP/s   of peak"]
         for result in results {
             let name = result.name.padding(toLength: 12, withPad: " ", startingAt: 0)
-            lines.append(name + String(format: " %8.2f %9.1f %8.0f%%", result.medianMilliseconds,
-                                       result.gflops, 100 * result.gflops / peak))
+            guard let gflops = result.gflops else {
+                lines.append(name + String(format: " %8.1f", result.medianMilliseconds))
+                continue
+            }
+            lines.append(name + String(format: " %8.2f %9.1f %8.0f%%", result.medianMilliseconds, gflops, 100 * gflops / peak))
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+extension ConvolutionBackend: ExpressibleByArgument {}
+
+/// What the benchmark reports say about the machine they ran on.
+enum MachineDescription {
+    /// The first "model name" of /proc/cpuinfo, e.g. "AMD EPYC".
+    static var cpuModel: String {
+        let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let line = text.split(separator: "\n").first { $0.hasPrefix("model name") }
+        return line.flatMap { $0.split(separator: ":", maxSplits: 1).last }.map { $0.trimmingCharacters(in: .whitespaces) }
+            ?? "unknown CPU"
     }
 }

@@ -39,9 +39,13 @@ struct QualityCommand: ParsableCommand {
     @Option(help: "Compute threads (default: all cores).")
     var threads: Int?
 
+    @Option(help: "Convolution backend: onednn or reference.")
+    var backend: ConvolutionBackend = .onednn
+
     func run() throws {
         NumericRuntime.keepFreedMemoryMapped()
         ComputeThreads.set(threads ?? ComputeThreads.processors)
+        ConvolutionBackend.current = backend
         guard let kind = ModelKind(rawValue: model) else { throw ValidationError("--model must be dense or conv") }
         let seedList = try seeds.split(separator: ",").map { text -> UInt64 in
             guard let seed = UInt64(text.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("bad seed `\(text)`") }
@@ -52,7 +56,8 @@ struct QualityCommand: ParsableCommand {
         guard let labels = dataset.labels else { throw ValidationError("\(data) has no labels to score against") }
         let k = Set(labels).count
         print("rdc quality: \(dataset.name), \(dataset.count) samples, \(dataset.layout), k=\(k), model \(kind.rawValue), "
-              + "\(pretrain)+\(refine) epochs, \(ComputeThreads.count) threads")
+              + "\(pretrain)+\(refine) epochs, \(ComputeThreads.count) threads, convolutions on \(backend.rawValue) "
+              + "(\(ConvolutionBackend.oneDNNDescription)), CPU \(MachineDescription.cpuModel)")
         fflush(stdout)
         if rawRestarts > 0 {
             let start = Date()

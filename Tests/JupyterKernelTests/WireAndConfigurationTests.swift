@@ -115,6 +115,9 @@ final class KernelspecInstallerTests: XCTestCase {
         XCTAssertEqual(installed.displayName, "R-DC")
         XCTAssertEqual(installed.language, "rdc")
         XCTAssertEqual(installed.metadata["debugger"] as? Bool, false)
+        // libgomp reads its wait policy when it loads, so only the launcher can keep idle
+        // OpenMP threads (oneDNN's) from spinning.
+        XCTAssertEqual(installed.environment, ["OMP_WAIT_POLICY": "passive"])
         for logo in KernelspecInstaller.logoFileNames {
             XCTAssertEqual(FileManager.default.contents(atPath: folder.appendingPathComponent(logo).path),
                            FileManager.default.contents(atPath: projectKernelspec.appendingPathComponent(logo).path), logo)

@@ -81,33 +81,51 @@ final class GradientCheckTests: XCTestCase {
         check(Reshape([2, 3, 2]), inputShape: [3, 12])
     }
 
+    /// Runs `body` once on each convolution backend, then restores the default.
+    private func onEveryBackend(_ body: () -> Void) {
+        defer { ConvolutionBackend.current = .onednn }
+        for backend in ConvolutionBackend.allCases {
+            ConvolutionBackend.current = backend
+            body()
+        }
+    }
+
     func testConvolutionStridedAndPadded() {
-        var generator = SeededGenerator(seed: 8)
-        check(Conv2D(inChannels: 2, outChannels: 3, kernel: 5, stride: 2, padding: 2, generator: &generator), inputShape: [2, 2, 9, 7])
-        check(Conv2D(inChannels: 3, outChannels: 2, kernel: 3, stride: 1, padding: 0, generator: &generator), inputShape: [2, 3, 6, 6])
-        check(Conv2D(inChannels: 1, outChannels: 2, kernel: 3, stride: 2, padding: 1, generator: &generator), inputShape: [3, 1, 8, 8])
+        onEveryBackend {
+            var generator = SeededGenerator(seed: 8)
+            check(Conv2D(inChannels: 2, outChannels: 3, kernel: 5, stride: 2, padding: 2, generator: &generator), inputShape: [2, 2, 9, 7])
+            check(Conv2D(inChannels: 3, outChannels: 2, kernel: 3, stride: 1, padding: 0, generator: &generator), inputShape: [2, 3, 6, 6])
+            check(Conv2D(inChannels: 1, outChannels: 2, kernel: 3, stride: 2, padding: 1, generator: &generator), inputShape: [3, 1, 8, 8])
+        }
     }
 
     func testTransposedConvolutionWithOutputPadding() {
-        var generator = SeededGenerator(seed: 9)
-        let withOutputPadding = ConvTranspose2D(inChannels: 3, outChannels: 2, kernel: 5, stride: 2, padding: 2,
-                                                outputPadding: 1, generator: &generator)
-        XCTAssertEqual(withOutputPadding.outputSize(height: 7, width: 5).height, 14)
-        check(withOutputPadding, inputShape: [2, 3, 4, 3])
-        check(ConvTranspose2D(inChannels: 2, outChannels: 3, kernel: 3, stride: 2, padding: 0, generator: &generator), inputShape: [2, 2, 3, 3])
-        check(ConvTranspose2D(inChannels: 2, outChannels: 2, kernel: 3, stride: 1, padding: 1, generator: &generator), inputShape: [2, 2, 4, 4])
+        onEveryBackend {
+            var generator = SeededGenerator(seed: 9)
+            let withOutputPadding = ConvTranspose2D(inChannels: 3, outChannels: 2, kernel: 5, stride: 2, padding: 2,
+                                                    outputPadding: 1, generator: &generator)
+            XCTAssertEqual(withOutputPadding.outputSize(height: 7, width: 5).height, 14)
+            check(withOutputPadding, inputShape: [2, 3, 4, 3])
+            check(ConvTranspose2D(inChannels: 2, outChannels: 3, kernel: 3, stride: 2, padding: 0, generator: &generator), inputShape: [2, 2, 3, 3])
+            check(ConvTranspose2D(inChannels: 2, outChannels: 2, kernel: 3, stride: 1, padding: 1, generator: &generator), inputShape: [2, 2, 4, 4])
+            check(ConvTranspose2D(inChannels: 4, outChannels: 1, kernel: 5, stride: 2, padding: 2, outputPadding: 1,
+                                  generator: &generator), inputShape: [2, 4, 4, 4])
+        }
     }
 
     func testSequentialStack() {
-        var generator = SeededGenerator(seed: 10)
-        let network = Sequential([
-            Conv2D(inChannels: 1, outChannels: 2, kernel: 3, stride: 2, padding: 1, generator: &generator),
-            LeakyReLU(slope: 0.2),
-            Reshape.flatten(itemSize: 2 * 4 * 4),
-            Dense(inputSize: 32, outputSize: 5, generator: &generator),
-            Sigmoid(),
-        ])
-        check(network, inputShape: [2, 1, 8, 8])
+        onEveryBackend {
+            var generator = SeededGenerator(seed: 10)
+            let network = Sequential([
+                Conv2D(inChannels: 1, outChannels: 2, kernel: 3, stride: 2, padding: 1, generator: &generator),
+                LeakyReLU(slope: 0.2),
+                Reshape.flatten(itemSize: 2 * 4 * 4),
+                Dense(inputSize: 32, outputSize: 5, generator: &generator),
+                Sigmoid(),
+            ])
+            check(network, inputShape: [2, 1, 8, 8])
+        }
+        XCTAssertEqual(ConvolutionBackend.fallbackNotes, [])
     }
 
     func testMeanSquaredErrorGradient() {

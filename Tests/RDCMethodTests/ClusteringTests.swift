@@ -75,8 +75,8 @@ final class ClusteringTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(result.explainedVariance[0], result.explainedVariance[1])
     }
 
-    func testPCAOnWideDataUsesSubspaceIteration() throws {
-        // 100 dimensions (above the direct-Jacobi size): variance mostly along two known axes.
+    func testPCAOnWideDataFindsTheTwoDominantAxes() throws {
+        // 100 dimensions: variance mostly along two known axes.
         var generator = SeededGenerator(seed: 2)
         let n = 300, d = 100
         var values = [Float](repeating: 0, count: n * d)

@@ -43,9 +43,13 @@ final class TrainingTests: XCTestCase {
                                  observer: TrainingObserver(batchFinished: { losses += $0.losses.map(\.value) }))
             return losses
         }
-        let first = try run(), second = try run()
-        XCTAssertEqual(first.count, 20 * 3, "20 steps of recon, acai and critic losses")
-        XCTAssertEqual(first.map(\.bitPattern), second.map(\.bitPattern))
+        defer { ConvolutionBackend.current = .onednn }
+        for backend in ConvolutionBackend.allCases {
+            ConvolutionBackend.current = backend
+            let first = try run(), second = try run()
+            XCTAssertEqual(first.count, 20 * 3, "20 steps of recon, acai and critic losses")
+            XCTAssertEqual(first.map(\.bitPattern), second.map(\.bitPattern), "\(backend)")
+        }
     }
 
     func testSaveLoadContinueIsBitIdentical() throws {

@@ -78,3 +78,21 @@ def test_command_rejects_malformed_report_naming_the_problem(tmp_path: Path, con
 
     assert result.returncode == 1
     assert message in result.stderr and str(bad_path) in result.stderr
+
+
+def test_later_references_list_only_the_cases_they_timed(tmp_path: Path):
+    faiss = {"implementation": "faiss", "version": "1", "threads": 2,
+             "cases": [{"name": "conv", "ms_per_step": 100.0, "mean_ms": 100.0}]}
+    paths = []
+    for name, content in (("swift", dict(SWIFT, cpu="AMD EPYC", onednn="oneDNN 2.6.3, avx2", backend="onednn")),
+                          ("pytorch", PYTORCH), ("faiss", faiss)):
+        paths.append(tmp_path / f"{name}.json")
+        paths[-1].write_text(json.dumps(content))
+
+    result = subprocess.run([sys.executable, str(COMPARE), *map(str, paths)], capture_output=True, text=True, check=True)
+
+    faiss_section = result.stdout.split("faiss 1:")[1]
+    assert result.stdout.startswith("CPU AMD EPYC; convolutions on onednn (oneDNN 2.6.3, avx2)")
+    faiss_rows = [line.split() for line in faiss_section.splitlines() if line.startswith(("dense ", "conv "))]
+    assert faiss_rows == [["conv", "50.00", "100.00", "0.50x", "—", "—"]]
+    assert "batch differ" not in result.stdout

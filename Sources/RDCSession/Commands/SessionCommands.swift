@@ -1,5 +1,5 @@
 // Layer: session (commands). May use RDCMethod; never sockets or terminals. The commands about
-// the session itself: status, history, seed, threads, help, reset, echo, export.
+// the session itself: status, history, seed, threads, backend, help, reset, echo, export.
 
 import Foundation
 import RDCMethod
@@ -39,6 +39,7 @@ extension SessionState {
             rows.append(["scores", lastScores.map { "\($0.0)=\(String(format: "%.4f", $0.1))" }.joined(separator: " ")])
         }
         rows.append(["threads", String(ComputeThreads.count)])
+        rows.append(["backend", "\(ConvolutionBackend.current.rawValue) (\(ConvolutionBackend.oneDNNDescription))"])
         rows.append(["seed", String(seed)])
         context.emit(.table(Table(title: "session", header: ["item", "value"], rows: rows)))
     }
@@ -74,6 +75,15 @@ extension SessionState {
         ComputeThreads.set(count)
         let note = count > ComputeThreads.processors ? " (more than the \(ComputeThreads.processors) processors: expect it to be slower)" : ""
         context.say("compute threads: \(ComputeThreads.count)\(note)")
+    }
+
+    func setBackend(_ context: CommandContext) {
+        if let backend = context.invocation[optional: SessionCommandOptions.backend] {
+            ConvolutionBackend.current = backend
+        }
+        let details = [ConvolutionBackend.oneDNNDescription] + ConvolutionBackend.oneDNNImplementations
+            + ConvolutionBackend.fallbackNotes
+        context.say("convolution backend: \(ConvolutionBackend.current.rawValue)\n  " + details.joined(separator: "\n  "))
     }
 
     func showHelp(_ context: CommandContext) {

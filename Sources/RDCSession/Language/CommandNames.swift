@@ -4,7 +4,7 @@
 /// Every command of the `.rdc` language. The registry declares one `CommandSpec` per case.
 public enum CommandName: String, CaseIterable, Sendable {
     case data, model, pretrain, refine, cluster, evaluate, diagnose, show, status, history
-    case save, load, seed, threads, help, reset, echo, clear, export
+    case save, load, seed, threads, backend, help, reset, echo, clear, export
 }
 
 /// The data sets `data NAME` can load.

@@ -11,7 +11,7 @@ public enum CommandRegistry {
     public static let commands: [CommandSpec] = [
         dataCommand, modelCommand, pretrainCommand, refineCommand, clusterCommand, evaluateCommand,
         diagnoseCommand, showCommand, statusCommand, historyCommand, saveCommand, loadCommand,
-        seedCommand, threadsCommand, helpCommand, resetCommand, echoCommand, clearCommand,
+        seedCommand, threadsCommand, backendCommand, helpCommand, resetCommand, echoCommand, clearCommand,
         exportCommand,
     ]
 
@@ -201,6 +201,13 @@ public enum CommandRegistry {
         help: "Sets how many threads training, embedding and clustering compute on. More threads than cores slows training down.",
         example: "threads 2",
         positionals: [SessionCommandOptions.threads.spec])
+
+    private static let backendCommand = CommandSpec(
+        .backend,
+        summary: "Choose the implementation of the convolutions: oneDNN or the reference.",
+        help: "`onednn` (the default) runs convolutions on oneDNN's kernels; `reference` on im2col and OpenBLAS, the slower implementation the tests check oneDNN against. Without a name, shows the current choice, the instruction set oneDNN uses and the kernels it picked.",
+        example: "backend reference",
+        positionals: [SessionCommandOptions.backend.spec])
 
     private static let helpCommand = CommandSpec(
         .help,

@@ -1,9 +1,12 @@
 // Layer: session (command options). No I/O. The positionals and options of the commands about
-// the session itself (save, load, seed, threads, help, echo, export), declared once.
+// the session itself (save, load, seed, threads, backend, help, echo, export), declared once.
+
+import NumericCore
 
 extension ExportKind: ChoiceWord {}
 extension StandardStream: ChoiceWord {}
 extension CommandName: ChoiceWord {}
+extension ConvolutionBackend: ChoiceWord {}
 
 /// Positionals and options of the session commands.
 enum SessionCommandOptions {
@@ -15,6 +18,8 @@ enum SessionCommandOptions {
                                  .integer(SessionOptions.seedRange))
     static let threads = PositionalKey("count", placeholder: "N", noun: "number of threads", help: "Compute threads.",
                                     .integer(SessionOptions.threadRange))
+    static let backend = PositionalKey("name", placeholder: "NAME", noun: "convolution backend", help: "onednn or reference.",
+                                       ValueCodec<ConvolutionBackend>.choice, isRequired: false)
     static let helpTopic = PositionalKey("command", placeholder: "COMMAND", noun: "command name",
                                       help: "The command to describe.", ValueCodec<CommandName>.choice, isRequired: false)
     static let echoText = PositionalKey("text", placeholder: "TEXT", noun: "message", help: "The text to print.",
