@@ -101,8 +101,8 @@ struct BenchCommand: ParsableCommand {
             let samples = images.samples.rows(0..<min(epochImages, images.count))
             let blueprint = try ModelBlueprint(kind: .conv, inputShape: images.layout.itemShape, latentSize: 10)
             var state = TrainingState(blueprint: blueprint, seed: 0)
-            return time {
-                _ = Trainer.pretrain(&state, samples: samples, epochs: 1, settings: PretrainSettings(),
+            return try time {
+                _ = try Trainer.pretrain(&state, samples: samples, epochs: 1, settings: PretrainSettings(),
                                      cancellation: CancellationToken())
             }
         case "kmeans":

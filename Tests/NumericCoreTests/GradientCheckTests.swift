@@ -25,7 +25,7 @@ final class GradientCheckTests: XCTestCase {
     }
 
     /// Compares input and parameter gradients at up to `samples` positions each.
-    private func check<L: Layer>(_ layer: L, inputShape: [Int], awayFromZero: Bool = false, seed: UInt64 = 1,
+    private func check<L: Layer>(_ layer: L, inputShape: [Int], parameterSizes: [Int], awayFromZero: Bool = false, seed: UInt64 = 1,
                                  file: StaticString = #filePath, line: UInt = #line) {
         var generator = SeededGenerator(seed: seed)
         var layer = layer
@@ -38,6 +38,8 @@ final class GradientCheckTests: XCTestCase {
         let inputGradient = layer.backward(upstream)
         var analyticParameters: [Tensor] = []
         layer.visitParameters { analyticParameters.append($0.gradient) }
+        // A layer that stopped exposing a parameter would otherwise pass unchecked.
+        XCTAssertEqual(analyticParameters.map(\.count), parameterSizes, "\(L.self) parameters", file: file, line: line)
         let epsilon: Float = 1e-2
 
         func loss(_ candidate: L, _ x: Tensor) -> Double {
@@ -71,14 +73,14 @@ final class GradientCheckTests: XCTestCase {
 
     func testDense() {
         var generator = SeededGenerator(seed: 7)
-        check(Dense(inputSize: 13, outputSize: 7, generator: &generator), inputShape: [5, 13])
+        check(Dense(inputSize: 13, outputSize: 7, generator: &generator), inputShape: [5, 13], parameterSizes: [91, 7])
     }
 
     func testActivations() {
-        check(ReLU(), inputShape: [4, 11], awayFromZero: true)
-        check(LeakyReLU(slope: 0.2), inputShape: [4, 11], awayFromZero: true)
-        check(Sigmoid(), inputShape: [4, 11])
-        check(Reshape([2, 3, 2]), inputShape: [3, 12])
+        check(ReLU(), inputShape: [4, 11], parameterSizes: [], awayFromZero: true)
+        check(LeakyReLU(slope: 0.2), inputShape: [4, 11], parameterSizes: [], awayFromZero: true)
+        check(Sigmoid(), inputShape: [4, 11], parameterSizes: [])
+        check(Reshape([2, 3, 2]), inputShape: [3, 12], parameterSizes: [])
     }
 
     /// Runs `body` once on each convolution backend, then restores the default.
@@ -93,9 +95,9 @@ final class GradientCheckTests: XCTestCase {
     func testConvolutionStridedAndPadded() {
         onEveryBackend {
             var generator = SeededGenerator(seed: 8)
-            check(Conv2D(inChannels: 2, outChannels: 3, kernel: 5, stride: 2, padding: 2, generator: &generator), inputShape: [2, 2, 9, 7])
-            check(Conv2D(inChannels: 3, outChannels: 2, kernel: 3, stride: 1, padding: 0, generator: &generator), inputShape: [2, 3, 6, 6])
-            check(Conv2D(inChannels: 1, outChannels: 2, kernel: 3, stride: 2, padding: 1, generator: &generator), inputShape: [3, 1, 8, 8])
+            check(Conv2D(inChannels: 2, outChannels: 3, kernel: 5, stride: 2, padding: 2, generator: &generator), inputShape: [2, 2, 9, 7], parameterSizes: [150, 3])
+            check(Conv2D(inChannels: 3, outChannels: 2, kernel: 3, stride: 1, padding: 0, generator: &generator), inputShape: [2, 3, 6, 6], parameterSizes: [54, 2])
+            check(Conv2D(inChannels: 1, outChannels: 2, kernel: 3, stride: 2, padding: 1, generator: &generator), inputShape: [3, 1, 8, 8], parameterSizes: [18, 2])
         }
     }
 
@@ -105,11 +107,11 @@ final class GradientCheckTests: XCTestCase {
             let withOutputPadding = ConvTranspose2D(inChannels: 3, outChannels: 2, kernel: 5, stride: 2, padding: 2,
                                                     outputPadding: 1, generator: &generator)
             XCTAssertEqual(withOutputPadding.outputSize(height: 7, width: 5).height, 14)
-            check(withOutputPadding, inputShape: [2, 3, 4, 3])
-            check(ConvTranspose2D(inChannels: 2, outChannels: 3, kernel: 3, stride: 2, padding: 0, generator: &generator), inputShape: [2, 2, 3, 3])
-            check(ConvTranspose2D(inChannels: 2, outChannels: 2, kernel: 3, stride: 1, padding: 1, generator: &generator), inputShape: [2, 2, 4, 4])
+            check(withOutputPadding, inputShape: [2, 3, 4, 3], parameterSizes: [150, 2])
+            check(ConvTranspose2D(inChannels: 2, outChannels: 3, kernel: 3, stride: 2, padding: 0, generator: &generator), inputShape: [2, 2, 3, 3], parameterSizes: [54, 3])
+            check(ConvTranspose2D(inChannels: 2, outChannels: 2, kernel: 3, stride: 1, padding: 1, generator: &generator), inputShape: [2, 2, 4, 4], parameterSizes: [36, 2])
             check(ConvTranspose2D(inChannels: 4, outChannels: 1, kernel: 5, stride: 2, padding: 2, outputPadding: 1,
-                                  generator: &generator), inputShape: [2, 4, 4, 4])
+                                  generator: &generator), inputShape: [2, 4, 4, 4], parameterSizes: [100, 1])
         }
     }
 
@@ -123,7 +125,7 @@ final class GradientCheckTests: XCTestCase {
                 Dense(inputSize: 32, outputSize: 5, generator: &generator),
                 Sigmoid(),
             ])
-            check(network, inputShape: [2, 1, 8, 8])
+            check(network, inputShape: [2, 1, 8, 8], parameterSizes: [18, 2, 160, 5])
         }
         XCTAssertEqual(ConvolutionBackend.fallbackNotes, [])
     }
