@@ -97,6 +97,7 @@ public final class Session {
             throw SessionFailure(kind: .syntax, line: error.line, message: error.message)
         }
         for invocation in invocations { try execute(invocation, emit: emit) }
+        try reportLateInterrupt(after: invocations.last)
     }
 
     /// Runs a script one command at a time: each logical line is parsed only when the lines
@@ -104,6 +105,7 @@ public final class Session {
     /// 1 and 2. Outputs and errors as in `run`.
     public func runScript(_ program: String, emit: (SessionOutput) -> Void) throws {
         cancellation.reset()
+        var last: Invocation?
         for statement in LanguageScanner.statements(of: program) {
             let parsed: Invocation?
             do {
@@ -111,8 +113,21 @@ public final class Session {
             } catch let error as CommandLanguageError {
                 throw SessionFailure(kind: .syntax, line: error.line, message: error.message)
             }
-            if let invocation = parsed { try execute(invocation, emit: emit) }
+            if let invocation = parsed {
+                try execute(invocation, emit: emit)
+                last = invocation
+            }
         }
+        try reportLateInterrupt(after: last)
+    }
+
+    /// An interrupt that arrived while a command too short to check for it (a picture, a
+    /// clustering) was running still ends the run as interrupted, once: the user asked to stop
+    /// and is told what was kept.
+    private func reportLateInterrupt(after last: Invocation?) throws {
+        guard cancellation.isCancelled, let last else { return }
+        throw SessionFailure(kind: .interrupted, line: last.line,
+                             message: "interrupted; `\(last.command.rawValue)` had already finished and its results are kept")
     }
 
     /// Thread-safe: stops the running command at its next batch (sets the cancellation token).

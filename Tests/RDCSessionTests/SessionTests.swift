@@ -264,6 +264,17 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(statusItem(session, "pretrain epochs"), String(finished + 1))
     }
 
+    func testAnInterruptDuringAShortCommandStillEndsTheRunOnce() {
+        let session = trainedSession()
+        let interrupted = run(session, "show samples count=4") { output in
+            if case .image = output { session.interrupt() }
+        }
+        XCTAssertEqual(interrupted.failure?.kind, .interrupted)
+        XCTAssertTrue(interrupted.failure?.message.contains("`show` had already finished") ?? false)
+        XCTAssertEqual(interrupted.images.count, 1, "the finished picture is kept")
+        XCTAssertNil(run(session, "status").failure, "the next run starts afresh")
+    }
+
     func testInterruptMidEpochIsBookedAndSurvivesSaveAndLoad() throws {
         let session = makeSession()
         _ = succeed(session, "data synthetic n=640 size=16\nmodel dense latent=4")
