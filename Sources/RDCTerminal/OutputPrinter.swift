@@ -1,6 +1,8 @@
 // Layer: terminal front end. May use RDCSession and Foundation files; never ZeroMQ. Shows a
 // session's outputs at a terminal or in a log: text and tables printed, pictures written to
-// the output folder with their paths printed, progress as a bar or as periodic lines.
+// the output folder with their paths printed, progress as a bar or as periodic lines. Results go
+// to standard output; progress and diagnostics to standard error, so `> results.txt` keeps
+// only results.
 
 import Foundation
 import RDCRender
@@ -27,10 +29,26 @@ public func writeToStandardStream(_ text: String, _ stream: StandardStream) {
     }
 }
 
+/// How training progress is shown (always on standard error).
+public enum ProgressStyle: Sendable, Equatable {
+    /// One `\r`-updated line, for a terminal.
+    case bar
+    /// A plain line at each epoch's end and every few seconds within long epochs, for a log.
+    case lines
+    /// Nothing (`--quiet`).
+    case hidden
+
+    /// The style for this process: hidden when `quiet`, else a bar when standard error is a
+    /// terminal and plain lines when it is not.
+    public static func forStandardError(quiet: Bool) -> ProgressStyle {
+        quiet ? .hidden : isatty(STDERR_FILENO) == 1 ? .bar : .lines
+    }
+}
+
 /// Renders `SessionOutput`s for a terminal or a log file.
 public final class OutputPrinter {
     private let outputDirectory: String
-    private let showsProgressBar: Bool
+    private let progress: ProgressStyle
     private let sink: TextSink
     /// The number of the last picture written, or nil until the folder has been looked at.
     private var lastPictureNumber: Int?
@@ -42,12 +60,12 @@ public final class OutputPrinter {
     /// How many pictures could not be written; a script with any fails (exit status 1).
     public private(set) var failedWrites = 0
 
-    /// A printer writing pictures under `outputDirectory` (created when the first one comes);
-    /// `showsProgressBar` draws progress as one `\r`-updated line (for terminals).
-    public init(outputDirectory: String, showsProgressBar: Bool = isatty(STDOUT_FILENO) == 1,
+    /// A printer writing pictures under `outputDirectory` (created when the first one comes),
+    /// showing progress in the given style.
+    public init(outputDirectory: String, progress: ProgressStyle,
                 sink: @escaping TextSink = writeToStandardStream) {
         self.outputDirectory = outputDirectory
-        self.showsProgressBar = showsProgressBar
+        self.progress = progress
         self.sink = sink
     }
 
@@ -78,7 +96,7 @@ public final class OutputPrinter {
     /// Ends an open progress bar with a newline, so the next text starts on its own line.
     public func closeBar() {
         if barIsOpen {
-            sink("\n", .stdout)
+            sink("\n", .stderr)
             barIsOpen = false
         }
     }
@@ -110,11 +128,16 @@ public final class OutputPrinter {
     }
 
     private func showProgress(_ event: ProgressEvent) {
-        if showsProgressBar {
-            sink("\r" + Self.bar(event, width: Self.terminalColumns()) + "\u{1B}[K", .stdout)
+        switch progress {
+        case .hidden:
+            return
+        case .bar:
+            sink("\r" + Self.bar(event, width: Self.terminalColumns()) + "\u{1B}[K", .stderr)
             barIsOpen = true
             if event.isFinal { closeBar() }
             return
+        case .lines:
+            break
         }
         // Without a terminal: each epoch's end, and a line every 10 s within long epochs; the
         // final event repeats the last epoch's figures, which the command's summary line follows.
@@ -122,7 +145,7 @@ public final class OutputPrinter {
         let now = Date()
         guard !event.isFinal, epochEnded || now.timeIntervalSince(lastProgressLine) >= Self.plainProgressInterval else { return }
         lastProgressLine = now
-        sink(event.plainText + "\n", .stdout)
+        sink(event.plainText + "\n", .stderr)
     }
 
     /// "pretrain 3/10 [#######.............] 120/274 recon=12.31 acai=0.04  1m12s left", cut to `width`.
@@ -158,7 +181,7 @@ public final class OutputPrinter {
 
     private static func terminalColumns() -> Int {
         var size = winsize()
-        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 100 }
+        guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 100 }
         return Int(size.ws_col)
     }
 }

@@ -9,19 +9,20 @@ import Glibc
 import Darwin
 #endif
 
-/// The interactive loop: `rdc> ` prompts, `...> ` continues a line ending in `\` or an open
-/// quote; Ctrl-C stops the running command (the session stays usable) or clears the line at
-/// the prompt; Ctrl-D exits.
+/// The interactive loop: `rdc> ` prompts, `...> ` continues a line ending in `\` (an unclosed
+/// quote is an error at once: quotes never span lines); Ctrl-C stops the running command (the
+/// session stays usable) or clears the line at the prompt; Ctrl-D exits.
 public final class Repl {
     private let session: Session
     private let printer: OutputPrinter
     private let editor: LineEditor
 
-    /// A REPL over a fresh session with `options`, writing pictures under `outputDirectory`.
-    public init(options: SessionOptions, outputDirectory: String) {
+    /// A REPL over a fresh session with `options`, writing pictures under `outputDirectory` and
+    /// showing training progress in the `progress` style.
+    public init(options: SessionOptions, outputDirectory: String, progress: ProgressStyle) {
         let session = Session(options: options)
         self.session = session
-        printer = OutputPrinter(outputDirectory: outputDirectory)
+        printer = OutputPrinter(outputDirectory: outputDirectory, progress: progress)
         editor = LineEditor { line, cursor in
             let result = session.complete(code: line, cursor: cursor)
             return (result.matches, result.range)

@@ -64,11 +64,3 @@ struct InstallCommand: ParsableCommand {
         return folder
     }
 }
-
-/// Versions reported to users and to Jupyter.
-enum RDCVersion {
-    /// The implementation's version.
-    static let current = "0.1.0"
-    /// The command language's version.
-    static let language = "1.0"
-}

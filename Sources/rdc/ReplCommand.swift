@@ -15,7 +15,8 @@ struct ReplCommand: ParsableCommand {
 
     func run() throws {
         NumericRuntime.keepFreedMemoryMapped()
-        let status = Repl(options: terminal.sessionOptions, outputDirectory: terminal.outputDirectory).run()
+        let status = Repl(options: terminal.sessionOptions, outputDirectory: terminal.outputDirectory,
+                          progress: terminal.progressStyle).run()
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -19,7 +19,8 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         NumericRuntime.keepFreedMemoryMapped()
         let status = ScriptRunner.run(path: script, options: terminal.sessionOptions,
-                                        printer: OutputPrinter(outputDirectory: terminal.outputDirectory))
+                                        printer: OutputPrinter(outputDirectory: terminal.outputDirectory,
+                                                               progress: terminal.progressStyle))
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -5,7 +5,8 @@ import RDCSession
 import RDCTerminal
 import SafeFiles
 
-/// Where pictures go and how the session starts, for `rdc repl` and `rdc run`.
+/// Where pictures go, how the session starts and whether progress is shown, for `rdc repl` and
+/// `rdc run`.
 struct TerminalSessionOptions: ParsableArguments {
     @Option(name: .customLong("out"), help: "Folder the pictures are written to (created if missing; must be writable).")
     var outputDirectory = "rdc-out"
@@ -17,6 +18,9 @@ struct TerminalSessionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Compute threads (default: all cores; as `threads N`).",
                                valueName: "\(SessionOptions.threadRange.lowerBound)-\(SessionOptions.threadRange.upperBound)"))
     var threads: Int?
+
+    @Flag(name: .shortAndLong, help: "Show no training progress (results, warnings and errors are still printed).")
+    var quiet = false
 
     /// Checks the flags against the ranges the session's commands enforce, and that the output
     /// folder can be created and written, before any command runs.
@@ -36,4 +40,8 @@ struct TerminalSessionOptions: ParsableArguments {
 
     /// The session options these flags describe.
     var sessionOptions: SessionOptions { SessionOptions(seed: UInt64(seed), threads: threads) }
+
+    /// How progress is shown on standard error: not at all with `--quiet`, else a bar on a
+    /// terminal and plain lines in a log.
+    var progressStyle: ProgressStyle { .forStandardError(quiet: quiet) }
 }

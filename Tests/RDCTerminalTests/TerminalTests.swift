@@ -33,7 +33,7 @@ final class TerminalTests: XCTestCase {
         for failing in ["pretrain epochs=1", "bogus command"] {
             let path = try writeScript("echo first\necho second\n\(failing)\necho never\n")
             var printed: [(String, StandardStream)] = []
-            let printer = OutputPrinter(outputDirectory: directory + "/out", showsProgressBar: false) { printed.append(($0, $1)) }
+            let printer = OutputPrinter(outputDirectory: directory + "/out", progress: .lines) { printed.append(($0, $1)) }
             let status = ScriptRunner.run(path: path, options: SessionOptions(workingDirectory: directory), printer: printer)
             XCTAssertEqual(status, ScriptRunner.failureStatus, failing)
             let stdout = printed.filter { $0.1 == .stdout }.map(\.0).joined()
@@ -47,7 +47,7 @@ final class TerminalTests: XCTestCase {
         let path = try writeScript("data synthetic n=40 size=8\nshow samples count=8\n")
         var printed = ""
         let out = directory + "/pictures"
-        let printer = OutputPrinter(outputDirectory: out, showsProgressBar: false) { text, _ in printed += text }
+        let printer = OutputPrinter(outputDirectory: out, progress: .lines) { text, _ in printed += text }
         XCTAssertEqual(ScriptRunner.run(path: path, options: SessionOptions(workingDirectory: directory), printer: printer), 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: out)
         XCTAssertEqual(files.count, 1)
@@ -57,28 +57,39 @@ final class TerminalTests: XCTestCase {
         XCTAssertEqual(Array(bytes.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
     }
 
-    func testProgressIsABarOnATerminalAndEpochLinesOtherwise() {
+    /// Progress and the newline closing a bar go to standard error, results to standard output.
+    func testProgressIsABarOnATerminalEpochLinesOtherwiseAlwaysOnStandardError() {
         func event(epoch: Int, batch: Int, final: Bool = false) -> SessionOutput {
             .progress(ProgressEvent(phase: "pretrain", epoch: epoch, epochs: 2, batch: batch, batches: 4,
                                     losses: [NamedValue("recon", 1.5)], elapsedSeconds: 2, remainingSeconds: 3, isFinal: final))
         }
-        let events = [event(epoch: 1, batch: 2), event(epoch: 1, batch: 4), event(epoch: 2, batch: 4), event(epoch: 2, batch: 4, final: true)]
-        var bar = ""
-        let terminal = OutputPrinter(outputDirectory: directory, showsProgressBar: true) { text, _ in bar += text }
-        events.forEach(terminal.show)
-        terminal.show(.text("next\n", stream: .stdout))
-        XCTAssertEqual(bar.components(separatedBy: "\r").count, 5)
-        XCTAssertTrue(bar.contains("\rpretrain epoch 2/2 [####################] batch 4/4 recon=1.5  done in 2.0s\u{1B}[K\nnext\n"), bar)
+        let events = [event(epoch: 1, batch: 2), event(epoch: 1, batch: 4), event(epoch: 2, batch: 4), event(epoch: 2, batch: 4, final: true),
+                      .text("next\n", stream: .stdout)]
+        func shown(_ style: ProgressStyle) -> (stdout: String, stderr: String) {
+            var printed: (stdout: String, stderr: String) = ("", "")
+            let printer = OutputPrinter(outputDirectory: directory, progress: style) { text, stream in
+                if stream == .stdout { printed.stdout += text } else { printed.stderr += text }
+            }
+            events.forEach(printer.show)
+            return printed
+        }
+        let bar = shown(.bar)
+        XCTAssertEqual(bar.stdout, "next\n")
+        XCTAssertEqual(bar.stderr.components(separatedBy: "\r").count, 5)
+        XCTAssertTrue(bar.stderr.hasSuffix("\rpretrain epoch 2/2 [####################] batch 4/4 recon=1.5  done in 2.0s\u{1B}[K\n"), bar.stderr)
 
-        var lines = ""
-        let log = OutputPrinter(outputDirectory: directory, showsProgressBar: false) { text, _ in lines += text }
-        events.forEach(log.show)
-        XCTAssertEqual(lines, """
+        let lines = shown(.lines)
+        XCTAssertEqual(lines.stdout, "next\n")
+        XCTAssertEqual(lines.stderr, """
         pretrain epoch 1/2 batch 2/4 recon=1.5  3s left
         pretrain epoch 1/2 batch 4/4 recon=1.5  3s left
         pretrain epoch 2/2 batch 4/4 recon=1.5  3s left
 
         """)
+
+        let quiet = shown(.hidden)
+        XCTAssertEqual(quiet.stdout, "next\n")
+        XCTAssertEqual(quiet.stderr, "")
     }
 
     // MARK: The executable
@@ -180,9 +191,22 @@ final class TerminalTests: XCTestCase {
     /// Runs the debug `rdc` with `arguments` and `input` on its standard input; returns its
     /// exit status, standard output and standard error.
     private func runRdc(_ arguments: [String], input: String = "") throws -> (status: Int32, stdout: String, stderr: String) {
+        try run(try rdcExecutable(), arguments, input: input)
+    }
+
+    /// Runs `command` in bash (for heredocs, process substitution and redirections) in the test's
+    /// folder, with `$RDC` naming the debug `rdc`.
+    private func runBash(_ command: String) throws -> (status: Int32, stdout: String, stderr: String) {
+        guard FileManager.default.isExecutableFile(atPath: "/bin/bash") else { throw XCTSkip("needs /bin/bash") }
+        return try run("/bin/bash", ["-c", command], environment: ["RDC": try rdcExecutable()])
+    }
+
+    private func run(_ executable: String, _ arguments: [String], input: String = "",
+                     environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try rdcExecutable())
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         let stdin = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = stdin
@@ -222,6 +246,63 @@ final class TerminalTests: XCTestCase {
         let piped = try runRdc(["run", "-", "--out", directory + "/out"], input: "echo from a pipe\n")
         XCTAssertEqual(piped.status, 0, piped.stderr)
         XCTAssertEqual(piped.stdout, "from a pipe\n")
+    }
+
+    func testAHeredocAndAProcessSubstitutionAreScripts() throws {
+        let heredoc = try runBash("""
+            "$RDC" run - --out out <<'EOF'
+            echo from a heredoc
+            echo "second line"
+            EOF
+            """)
+        XCTAssertEqual(heredoc.status, 0, heredoc.stderr)
+        XCTAssertEqual(heredoc.stdout, "from a heredoc\nsecond line\n")
+        let substituted = try runBash(#""$RDC" run <(printf 'echo from %s\n' "a process substitution") --out out"#)
+        XCTAssertEqual(substituted.status, 0, substituted.stderr)
+        XCTAssertEqual(substituted.stdout, "from a process substitution\n")
+    }
+
+    /// `rdc run x.rdc > results.txt`: the file gets the results, standard error the progress;
+    /// `--quiet` leaves the progress out.
+    func testResultsGoToAFileAndProgressToStandardError() throws {
+        _ = try writeScript("data synthetic n=64 size=8\nmodel dense\npretrain epochs=1 batch=32\n")
+        let shown = try runBash(#""$RDC" run script.rdc --out out > results.txt 2> progress.txt"#)
+        XCTAssertEqual(shown.status, 0)
+        let results = try String(contentsOfFile: directory + "/results.txt", encoding: .utf8)
+        let progress = try String(contentsOfFile: directory + "/progress.txt", encoding: .utf8)
+        XCTAssertTrue(results.contains("built a dense model"), results)
+        XCTAssertTrue(results.contains("pretrain: epoch 1 done"), results)
+        XCTAssertFalse(results.contains("pretrain epoch 1/1"), results)
+        XCTAssertTrue(progress.contains("pretrain epoch 1/1 batch "), progress)
+
+        let quiet = try runBash(#""$RDC" run script.rdc --out out --quiet > results.txt"#)
+        XCTAssertEqual(quiet.status, 0)
+        XCTAssertEqual(quiet.stderr, "")
+        XCTAssertTrue(try String(contentsOfFile: directory + "/results.txt", encoding: .utf8).contains("pretrain: epoch 1 done"))
+    }
+
+    func testVersionAndTheDocumentedExitStatuses() throws {
+        let version = try runRdc(["--version"])
+        XCTAssertEqual(version.status, 0)
+        let parts = version.stdout.dropLast().split(separator: ".", omittingEmptySubsequences: false)
+        XCTAssertTrue(version.stdout.hasSuffix("\n") && parts.count == 3 && parts.allSatisfy { Int($0) != nil },
+                      "not MAJOR.MINOR.PATCH: \(version.stdout.debugDescription)")
+
+        let help = try runRdc(["--help"])
+        XCTAssertEqual(help.status, 0)
+        for row in ["0    success", "1    a command failed", "64   usage error", "130  `rdc run` interrupted"] {
+            XCTAssertTrue(help.stdout.contains(row), "`rdc --help` lacks \"\(row)\":\n\(help.stdout)")
+        }
+
+        XCTAssertEqual(try runRdc(["run", "-", "--out", "out"], input: "echo fine\n").status, 0)
+        XCTAssertEqual(try runRdc(["run", "-", "--out", "out"], input: "echo fine\nevaluate\n").status, 1, "a command failed")
+        XCTAssertEqual(try runRdc(["run", "-", "--out", "out"], input: "save \"x\n").status, 1, "an unclosed quote")
+        XCTAssertEqual(try runRdc(["run", directory + "/missing.rdc", "--out", "out"]).status, 1, "an unreadable script")
+        XCTAssertEqual(try runRdc(["run", "-", "--bogus"]).status, 64, "an unknown option")
+        XCTAssertEqual(try runRdc(["run"]).status, 64, "a missing argument")
+        XCTAssertEqual(try runRdc(["run", "-", "--threads", "0"]).status, 64, "a value out of range")
+        XCTAssertEqual(try runRdc(["frobnicate"]).status, 64, "an unknown command")
+        // 130 (interrupted) is asserted by testAnInterruptedScriptSaysSoOnce.
     }
 
     func testASecondRunIntoTheSameFolderAddsPictures() throws {
@@ -294,6 +375,21 @@ final class TerminalTests: XCTestCase {
         try terminal.waitFor("...> ")
         terminal.type("\u{04}")
         try terminal.waitFor("dropped the unfinished command `echo unfinished \\`")
+        let deadline = Date().addingTimeInterval(20)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        XCTAssertFalse(process.isRunning, "Ctrl-D ends the REPL")
+    }
+
+    /// Quotes never span lines, so an unclosed quote is an error at once, not a `...> ` prompt.
+    func testReplReportsAnUnclosedQuoteAtOnce() throws {
+        let (terminal, process) = try launchRepl()
+        defer { if process.isRunning { process.terminate() } }
+        try terminal.waitFor("rdc> ")
+        terminal.type("data csv path=\"x\r")
+        let shown = try terminal.waitFor("rdc> ")
+        XCTAssertTrue(shown.contains("unclosed quote in `path=\"x`"), shown)
+        XCTAssertFalse(shown.contains("...> "), shown)
+        terminal.type("\u{04}")
         let deadline = Date().addingTimeInterval(20)
         while process.isRunning && Date() < deadline { usleep(50_000) }
         XCTAssertFalse(process.isRunning, "Ctrl-D ends the REPL")

@@ -132,6 +132,11 @@ def status_figure(status_text: str, item: str) -> str:
     return match.group(1).strip()
 
 
+def complete_epochs(status_text: str, phase: str = "pretrain") -> int:
+    """Whole epochs of ``phase`` in the status table ("3" or "3 + 37 batches of epoch 4 (…)")."""
+    return int(status_figure(status_text, f"{phase} epochs").split()[0])
+
+
 def is_progress_display(message: dict) -> bool:
     """Whether ``message`` is a training progress display (or its update)."""
     return (message["msg_type"] in ("display_data", "update_display_data")

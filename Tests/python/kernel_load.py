@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from kernel_client import CellRun, control_request, finish_cell, run_cell, start_cell, status_figure
+from kernel_client import CellRun, complete_epochs, control_request, finish_cell, run_cell, start_cell
 from kernel_wire import KernelUnderTest
 
 # A small session: 512 images of 16×16, a dense model trained one epoch, a first clustering.
@@ -62,7 +62,7 @@ class InterruptReport:
 def pretrain_epochs(client) -> int:
     cell = run_cell(client, "status")
     assert cell.status == "ok", cell.reply["content"]
-    return int(status_figure(cell.result_text(), "pretrain epochs"))
+    return complete_epochs(cell.result_text())
 
 
 def interrupt_storm(kernel: KernelUnderTest, interrupts: int, seed: int, log=print) -> InterruptReport:

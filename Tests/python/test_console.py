@@ -40,7 +40,7 @@ def kernels_using(runtime_dir: Path) -> list[int]:
     return found
 
 
-def test_console_continues_a_backslash_line_runs_it_and_exits(tmp_path: Path):
+def test_console_continues_a_backslash_line_reports_an_open_quote_and_exits(tmp_path: Path):
     runtime_dir = tmp_path / "runtime"
     environment = {**os.environ, "TERM": "xterm", "JUPYTER_RUNTIME_DIR": str(runtime_dir)}
     console = pexpect.spawn(str(JUPYTER), ["console", "--kernel", "rdc"], env=environment, cwd=str(tmp_path),
@@ -61,6 +61,13 @@ def test_console_continues_a_backslash_line_runs_it_and_exits(tmp_path: Path):
         console.send("pretrane\r")
         console.expect(on_screen("did you mean"), timeout=10)
         console.expect(on_screen("In [3]: "))
+
+        # An unclosed quote is "invalid" (quotes never span lines): the console runs the line at
+        # once and shows the error instead of a continuation prompt.
+        console.send('data csv path="x\r')
+        shown = console.expect([on_screen("unclosed quote"), on_screen("...: ")], timeout=10)
+        assert shown == 0, "the console asked for another line after an unclosed quote"
+        console.expect(on_screen("In [4]: "))
 
         console.sendcontrol("d")
         console.expect(on_screen("Do you really want to exit"))

@@ -14,7 +14,7 @@ from jupyter_client.session import Session
 
 from kernel_client import (
     control_reply, control_request, finish_cell, is_progress_display, read_until, run_cell, running_kernel, shell_reply,
-    start_cell, status_figure,
+    complete_epochs, start_cell, status_figure,
 )
 
 pytestmark = pytest.mark.usefixtures("rdc_kernelspec")
@@ -67,13 +67,13 @@ def test_interrupt_stops_training_keeps_the_model_and_training_continues():
         assert status.status == "ok"
         text = status.result_text()
         assert status_figure(text, "model").startswith("conv")
-        epochs_before = int(status_figure(text, "pretrain epochs"))
+        epochs_before = complete_epochs(text)
         assert epochs_before < 200
 
         resumed = run_cell(client, "pretrain epochs=1", timeout=120)
         assert resumed.status == "ok", resumed.reply["content"]
         after = run_cell(client, "status").result_text()
-        assert int(status_figure(after, "pretrain epochs")) == epochs_before + 1
+        assert complete_epochs(after) == epochs_before + 1
 
 
 def test_kernel_manager_interrupt_stops_training():

@@ -34,7 +34,8 @@ class RDCKernelConformanceTests(jupyter_kernel_test.KernelTests):
     ]
     complete_code_samples = ["status", "echo hello", "pretrain epochs=2 \\\n  lr=0.001", "# only a comment"]
     incomplete_code_samples = ["pretrain epochs=2 \\", "echo first \\\n  second \\"]
-    invalid_code_samples = ["pretrane epochs=2", "model conv latent=ten"]
+    # Quoted strings never span lines: an unclosed quote can never be completed.
+    invalid_code_samples = ["pretrane epochs=2", "model conv latent=ten", 'data csv path="x', 'data csv path="a\nb"']
 
     code_page_something = "?pretrain"
 

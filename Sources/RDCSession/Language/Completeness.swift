@@ -5,28 +5,29 @@
 public enum Completeness: Sendable, Equatable {
     /// Ready to run.
     case complete
-    /// Needs more lines: it ends with a continuation `\` or inside an open quote.
+    /// Needs more lines: it ends with a continuation `\`.
     case incomplete
     /// Will fail whatever follows; the message says why.
     case invalid(String)
 }
 
 extension CommandLanguage {
-    /// Whether `code` is ready to run: incomplete when its last line ends with `\` or leaves
-    /// a quote open, invalid when parsing fails otherwise, else complete.
+    /// Whether `code` is ready to run. Only a trailing `\` makes it incomplete. A quote never
+    /// spans lines, so an unclosed quote is invalid at once, like any other error in a finished
+    /// statement: no line typed after it could mend it. The statement a trailing `\` leaves
+    /// open is not judged yet (its missing words may still come).
     public static func isComplete(code: String) -> Completeness {
         let statements = LanguageScanner.statements(of: code)
-        if let last = statements.last {
-            let openQuoteOnLastLine = last.words.last.map { $0.isUnterminated && $0.end == last.end } ?? false
-            if last.endsWithContinuation || openQuoteOnLastLine { return .incomplete }
-        }
+        let endsOpen = statements.last?.endsWithContinuation ?? false
         do {
-            _ = try parse(code)
-            return .complete
+            for statement in endsOpen ? statements.dropLast() : statements[...] {
+                _ = try StatementParser.parse(statement)
+            }
         } catch let error as CommandLanguageError {
             return .invalid(error.description)
         } catch {
             return .invalid(String(describing: error))
         }
+        return endsOpen ? .incomplete : .complete
     }
 }
