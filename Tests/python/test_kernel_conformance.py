@@ -57,6 +57,7 @@ class RDCKernelConformanceTests(jupyter_kernel_test.KernelTests):
                 "model       none (build with `model dense` or `model conv`)",
                 "clustering  none",
                 "threads     1",
+                "backend     onednn (convolutions; `backend` for details)",
                 "seed        0",
             ]),
         }

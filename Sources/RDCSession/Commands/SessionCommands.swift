@@ -39,7 +39,8 @@ extension SessionState {
             rows.append(["scores", lastScores.map { "\($0.0)=\(String(format: "%.4f", $0.1))" }.joined(separator: " ")])
         }
         rows.append(["threads", String(ComputeThreads.count)])
-        rows.append(["backend", "\(ConvolutionBackend.current.rawValue) (\(ConvolutionBackend.oneDNNDescription))"])
+        // The instruction set differs between machines; `backend` alone shows it with the kernels.
+        rows.append(["backend", "\(ConvolutionBackend.current.rawValue) (convolutions; `backend` for details)"])
         rows.append(["seed", String(seed)])
         context.emit(.table(Table(title: "session", header: ["item", "value"], rows: rows)))
     }
