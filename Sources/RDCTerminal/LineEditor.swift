@@ -26,8 +26,10 @@ public typealias LineCompleter = (_ line: String, _ cursor: Int) -> (matches: [S
 /// Reads lines from standard input: edited in raw mode on a terminal, plainly otherwise.
 public final class LineEditor {
     private var history: [String] = []
-    /// Bytes read from the terminal but not yet handled (a paste arrives in large chunks).
-    private var pendingInput: [UInt8] = []
+    /// One reused buffer of bytes read from the terminal, `pendingOffset..<pendingCount` not yet
+    /// handled (a paste arrives in large chunks).
+    private var pendingInput = [UInt8](repeating: 0, count: 1 << 16)
+    private var pendingCount = 0
     private var pendingOffset = 0
     private let completer: LineCompleter
     private let isTerminal: Bool
@@ -136,7 +138,7 @@ public final class LineEditor {
             }
             // Redrawing after every byte of a paste makes it quadratic: redraw once the
             // bytes that have arrived are all handled.
-            if pendingOffset == pendingInput.count { redraw(prompt, state) }
+            if pendingOffset == pendingCount { redraw(prompt, state) }
         }
         return .endOfInput
     }
@@ -173,12 +175,11 @@ public final class LineEditor {
     /// The next input byte, reading whatever the terminal has ready (up to 64 KiB) when none
     /// is pending; nil at the end of the input.
     private func readByte() -> UInt8? {
-        if pendingOffset == pendingInput.count {
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        if pendingOffset == pendingCount {
             while true {
-                let count = read(STDIN_FILENO, &chunk, chunk.count)
+                let count = pendingInput.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
                 if count > 0 {
-                    pendingInput = Array(chunk[0..<count])
+                    pendingCount = count
                     pendingOffset = 0
                     break
                 }

@@ -6,19 +6,7 @@ import Foundation
 import XCTest
 @testable import JupyterKernel
 
-final class HostileInputTests: XCTestCase {
-    private var harness: KernelHarness!
-    private var client: TestClient { harness.client }
-
-    override func setUpWithError() throws {
-        harness = try KernelHarness()
-    }
-
-    override func tearDown() {
-        harness.stop()
-        harness = nil
-    }
-
+final class HostileInputTests: KernelHarnessTestCase {
     private func waitForLog(count: Int, containing text: String, timeout: TimeInterval = 5) -> Int {
         let deadline = Date().addingTimeInterval(timeout)
         var found = 0

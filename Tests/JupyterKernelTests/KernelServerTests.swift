@@ -4,19 +4,7 @@ import Foundation
 import XCTest
 @testable import JupyterKernel
 
-final class KernelServerTests: XCTestCase {
-    private var harness: KernelHarness!
-    private var client: TestClient { harness.client }
-
-    override func setUpWithError() throws {
-        harness = try KernelHarness()
-    }
-
-    override func tearDown() {
-        harness.stop()
-        harness = nil
-    }
-
+final class KernelServerTests: KernelHarnessTestCase {
     private func types(_ messages: [JupyterMessage]) -> [String] {
         messages.map { $0.messageType == "status" ? "status:\($0.content["execution_state"] as? String ?? "")" : $0.messageType }
     }

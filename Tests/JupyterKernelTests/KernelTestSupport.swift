@@ -123,6 +123,21 @@ struct TimedOut: Error, CustomStringConvertible {
 }
 
 /// A KernelServer running on a background thread plus a connected client.
+/// A test case with a fresh `KernelHarness` (a real KernelServer on loopback) per test.
+class KernelHarnessTestCase: XCTestCase {
+    var harness: KernelHarness!
+    var client: TestClient { harness.client }
+
+    override func setUpWithError() throws {
+        harness = try KernelHarness()
+    }
+
+    override func tearDown() {
+        harness.stop()
+        harness = nil
+    }
+}
+
 final class KernelHarness {
     let interpreter = TestInterpreter()
     let logs = LogRecorder()

@@ -113,19 +113,9 @@ final class TerminalTests: XCTestCase {
     }
 
     func testRdcRunExitsNonZeroNamingTheLine() throws {
-        let rdc = try rdcExecutable()
         let path = try writeScript("echo first\necho second\nmodel conv\necho never\n")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: rdc)
-        process.arguments = ["run", path, "--out", directory + "/out"]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 1)
+        let (status, printed, complaint) = try runRdc(["run", path, "--out", directory + "/out"])
+        XCTAssertEqual(status, 1)
         XCTAssertEqual(printed, "first\nsecond\n")
         XCTAssertEqual(complaint, "\(path):3: no data loaded yet; load some with `data NAME` (e.g. `data synthetic`)\n")
     }
