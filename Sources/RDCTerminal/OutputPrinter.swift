@@ -48,7 +48,7 @@ public enum ProgressStyle: Sendable, Equatable {
 /// Renders `SessionOutput`s for a terminal or a log file.
 public final class OutputPrinter {
     private let outputDirectory: String
-    private let progress: ProgressStyle
+    private let progressStyle: ProgressStyle
     private let sink: TextSink
     /// The number of the last picture written, or nil until the folder has been looked at.
     private var lastPictureNumber: Int?
@@ -65,7 +65,7 @@ public final class OutputPrinter {
     public init(outputDirectory: String, progress: ProgressStyle,
                 sink: @escaping TextSink = writeToStandardStream) {
         self.outputDirectory = outputDirectory
-        self.progress = progress
+        self.progressStyle = progress
         self.sink = sink
     }
 
@@ -80,8 +80,8 @@ public final class OutputPrinter {
             print(text.hasSuffix("\n") ? text : text + "\n", .stdout)
         case .image(let image):
             savePicture(image)
-        case .progress(let event):
-            showProgress(event)
+        case .progress(let record):
+            showProgress(record)
         case .clearOutput:
             break  // A terminal keeps what it has printed.
         }
@@ -127,39 +127,42 @@ public final class OutputPrinter {
         }.max() ?? 0
     }
 
-    private func showProgress(_ event: ProgressEvent) {
-        switch progress {
+    private func showProgress(_ progress: TrainingProgress) {
+        switch progressStyle {
         case .hidden:
             return
         case .bar:
-            sink("\r" + Self.bar(event, width: Self.terminalColumns()) + "\u{1B}[K", .stderr)
+            sink("\r" + Self.bar(progress, width: Self.terminalColumns()) + "\u{1B}[K", .stderr)
             barIsOpen = true
-            if event.isFinal { closeBar() }
+            if progress.isFinal { closeBar() }
             return
         case .lines:
             break
         }
         // Without a terminal: each epoch's end, and a line every 10 s within long epochs; the
-        // final event repeats the last epoch's figures, which the command's summary line follows.
-        let epochEnded = event.batch == event.batches
+        // final record repeats the last epoch's figures, which the command's summary line follows.
         let now = Date()
-        guard !event.isFinal, epochEnded || now.timeIntervalSince(lastProgressLine) >= Self.plainProgressInterval else { return }
+        switch progress.moment {
+        case .final: return
+        case .batch: guard now.timeIntervalSince(lastProgressLine) >= Self.plainProgressInterval else { return }
+        case .epochEnd: break
+        }
         lastProgressLine = now
-        sink(event.plainText + "\n", .stderr)
+        sink(progress.plainText + "\n", .stderr)
     }
 
-    /// "pretrain 3/10 [#######.............] 120/274 recon=12.31 acai=0.04  1m12s left", cut to `width`.
-    static func bar(_ event: ProgressEvent, width: Int) -> String {
+    /// "pretrain epoch 3/10 [#######.............] batch 120/274 recon=12.31 acai=0.04  1m12s left",
+    /// cut to `width`.
+    static func bar(_ progress: TrainingProgress, width: Int) -> String {
         let cells = 20
-        let filled = Int((event.fractionDone * Double(cells)).rounded(.down))
-        var line = "\(event.phase) epoch \(event.epoch)/\(event.epochs) ["
+        let filled = Int((progress.fractionDone * Double(cells)).rounded(.down))
+        var line = "\(progress.phase.rawValue) epoch \(progress.epoch)/\(progress.epochs.upperBound) ["
             + String(repeating: "#", count: filled) + String(repeating: ".", count: cells - filled)
-            + "] batch \(event.batch)/\(event.batches)"
-        for loss in event.losses { line += " \(loss.name)=" + String(format: "%.4g", loss.value) }
-        if event.isFinal {
-            line += "  done in " + String(format: "%.1fs", event.elapsedSeconds)
-        } else if let remaining = event.remainingSeconds {
-            line += "  " + (remaining < 60 ? "\(Int(remaining.rounded()))s" : "\(Int(remaining) / 60)m\(String(format: "%02d", Int(remaining) % 60))s") + " left"
+            + "] batch \(progress.batch)/\(progress.batches) " + NamedLoss.text(progress.losses)
+        if progress.isFinal {
+            line += "  done in " + formatSeconds(progress.elapsedSeconds)
+        } else if let remaining = progress.remainingSeconds {
+            line += "  " + formatDuration(remaining) + " left"
         }
         return String(line.prefix(max(20, width - 1)))
     }

@@ -100,11 +100,12 @@ struct QualityCommand: ParsableCommand {
     }
 
     private func epochPrinter(seed: UInt64) -> TrainingObserver {
-        TrainingObserver(epochFinished: { record in
-            let losses = record.losses.map { String(format: "%@=%.4g", $0.name, $0.value) }.joined(separator: " ")
-            print(String(format: "  seed %llu %@ epoch %d  %@  (%.1fs)", seed, record.phase.rawValue, record.epoch, losses, record.seconds))
+        TrainingObserver { progress in
+            guard progress.moment == .epochEnd else { return }
+            print(String(format: "  seed %llu %@ epoch %d  %@  (%.1fs into the run)", seed, progress.phase.rawValue,
+                         progress.epoch, NamedLoss.text(progress.losses), progress.elapsedSeconds))
             fflush(stdout)
-        })
+        }
     }
 
     private func report(_ what: String, _ scores: ClusteringScores, seconds: Double, perEpoch: Double? = nil) {

@@ -107,7 +107,7 @@ private struct OutputRenderer {
         if asResult { context.executeResult(data: data, metadata: [:]) } else { context.display(data: data) }
     }
 
-    private mutating func show(_ event: ProgressEvent) {
+    private mutating func show(_ event: TrainingProgress) {
         let data: MimeBundle = ["text/plain": event.plainText, "text/html": Self.html(event)]
         if let id = progressDisplay {
             context.updateDisplay(data: data, metadata: [:], displayID: id)
@@ -119,7 +119,7 @@ private struct OutputRenderer {
         if event.isFinal { progressDisplay = nil }
     }
 
-    private static func html(_ event: ProgressEvent) -> String {
+    private static func html(_ event: TrainingProgress) -> String {
         let percent = Int((event.fractionDone * 100).rounded())
         let text = event.plainText.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
         return "<div style=\"font-family:monospace\"><progress value=\"\(percent)\" max=\"100\" style=\"width:240px\"></progress> \(text)</div>"

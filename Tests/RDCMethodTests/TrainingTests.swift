@@ -3,6 +3,11 @@ import XCTest
 import RDCMethod
 import NumericCore
 
+/// An observer that hears only the batches.
+private func onBatch(_ body: @escaping (TrainingProgress) -> Void) -> TrainingObserver {
+    TrainingObserver { if $0.moment == .batch { body($0) } }
+}
+
 /// Training behaviour of the R-DC method: it learns, it is reproducible, it can be saved,
 /// cancelled and continued.
 final class TrainingTests: XCTestCase {
@@ -25,7 +30,7 @@ final class TrainingTests: XCTestCase {
         func recentMean() -> Float { losses.suffix(10).reduce(0, +) / Float(min(losses.count, 10)) }
         // Up to 300 steps; stop as soon as the mean of the last 10 losses is 10x below the first.
         _ = try Trainer.pretrain(&state, samples: images, epochs: 300, settings: settings, cancellation: enough,
-                             observer: TrainingObserver(batchFinished: { report in
+                             observer: onBatch({ report in
                                  losses.append(report.losses[0].value)
                                  if losses.count >= 10 && recentMean() < losses[0] / 10 { enough.cancel() }
                              }))
@@ -40,7 +45,7 @@ final class TrainingTests: XCTestCase {
             var losses: [Float] = []
             _ = try Trainer.pretrain(&state, samples: images, epochs: 5, settings: PretrainSettings(batchSize: 32),
                                  cancellation: CancellationToken(),
-                                 observer: TrainingObserver(batchFinished: { losses += $0.losses.map(\.value) }))
+                                 observer: onBatch({ losses += $0.losses.map(\.value) }))
             return losses
         }
         defer { ConvolutionBackend.current = .onednn }
@@ -68,7 +73,7 @@ final class TrainingTests: XCTestCase {
 
         func continueTraining(_ state: inout TrainingState) throws -> [UInt32] {
             var losses: [Float] = []
-            let observer = TrainingObserver(batchFinished: { losses += $0.losses.map(\.value) })
+            let observer = onBatch({ losses += $0.losses.map(\.value) })
             _ = try Trainer.refine(&state, samples: images, epochs: 2, settings: refine, cancellation: CancellationToken(), observer: observer)
             _ = try Trainer.pretrain(&state, samples: images, epochs: 1, settings: pretrain, cancellation: CancellationToken(), observer: observer)
             return losses.map(\.bitPattern)
@@ -103,7 +108,7 @@ final class TrainingTests: XCTestCase {
         let before = state.autoencoder.parameterValues
         let outcome = try Trainer.pretrain(&state, samples: images, epochs: 3, settings: PretrainSettings(batchSize: 32),
                                        cancellation: token,
-                                       observer: TrainingObserver(batchFinished: { report in
+                                       observer: onBatch({ report in
                                            batches += 1
                                            if report.epoch == 2 && report.batch == 2 { token.cancel() }
                                        }))
@@ -129,7 +134,7 @@ final class TrainingTests: XCTestCase {
         var state = TrainingState(blueprint: blueprint, seed: 3)
         let token = CancellationToken()
         let outcome = try Trainer.pretrain(&state, samples: images, epochs: 2, settings: settings, cancellation: token,
-                                           observer: TrainingObserver(batchFinished: { if $0.batch == 2 { token.cancel() } }))
+                                           observer: onBatch({ if $0.batch == 2 { token.cancel() } }))
         XCTAssertEqual(outcome, .cancelled(epoch: 1, batches: 2))
         XCTAssertEqual(state.partialBatches(of: .pretrain), 2)
         XCTAssertEqual(state.progressDescription, "pretrain 0 epochs + 2 batches, refine 0 epochs")
@@ -139,7 +144,7 @@ final class TrainingTests: XCTestCase {
         token.reset()
         var reported: [Int] = []
         XCTAssertEqual(try Trainer.pretrain(&state, samples: images, epochs: 2, settings: settings, cancellation: token,
-                                            observer: TrainingObserver(batchFinished: { reported.append($0.batch) })), .finished)
+                                            observer: onBatch({ reported.append($0.batch) })), .finished)
         XCTAssertEqual(reported, [3, 4, 5, 1, 2, 3, 4, 5])
         XCTAssertNil(state.partialEpoch)
         XCTAssertEqual(state.pretrainEpochs, 2)
@@ -151,7 +156,7 @@ final class TrainingTests: XCTestCase {
         var state = TrainingState(blueprint: try ModelBlueprint(kind: .dense, inputShape: [1, 16, 16], latentSize: 4), seed: 5)
         let token = CancellationToken()
         _ = try Trainer.pretrain(&state, samples: images, epochs: 1, settings: PretrainSettings(batchSize: 32), cancellation: token,
-                                 observer: TrainingObserver(batchFinished: { if $0.batch == 1 { token.cancel() } }))
+                                 observer: onBatch({ if $0.batch == 1 { token.cancel() } }))
         token.reset()
         _ = try Trainer.refine(&state, samples: images, epochs: 1, settings: RefineSettings(batchSize: 32, neighbours: 3),
                                cancellation: token)
@@ -201,7 +206,7 @@ final class TrainingTests: XCTestCase {
         let token = CancellationToken()
         var seen = 0
         _ = try Trainer.pretrain(&reference, samples: images, epochs: 5, settings: settings, cancellation: token,
-                                 observer: TrainingObserver(batchFinished: { _ in
+                                 observer: onBatch({ _ in
                                      seen += 1
                                      if seen == applied { token.cancel() }
                                  }))

@@ -33,19 +33,26 @@ final class OutputTests: XCTestCase {
         """)
     }
 
-    func testProgressEventLines() {
-        var event = ProgressEvent(phase: "pretrain", epoch: 3, epochs: 10, batch: 120, batches: 274,
-                                  losses: [NamedValue("ae", 12.31), NamedValue("critic", 0.041)],
-                                  elapsedSeconds: 30, remainingSeconds: 72)
-        XCTAssertEqual(event.plainText, "pretrain epoch 3/10 batch 120/274 ae=12.31 critic=0.041  1m12s left")
-        XCTAssertEqual(event.fractionDone, (2 + 120.0 / 274) / 10, accuracy: 1e-12)
-        event.remainingSeconds = nil
-        XCTAssertEqual(event.plainText, "pretrain epoch 3/10 batch 120/274 ae=12.31 critic=0.041")
-        let final = ProgressEvent(phase: "refine", epoch: 5, epochs: 5, batch: 10, batches: 10,
-                                  losses: [NamedValue("loss", 1234.5678)], elapsedSeconds: 7385, isFinal: true)
+    func testProgressLinesCountThePhasesEpochs() {
+        // The second call of a phase, epochs 4–6: 120 of 274 batches into epoch 6.
+        var progress = TrainingProgress(phase: .pretrain, epochs: 4...6, epoch: 6, batch: 120, batches: 274,
+                                        losses: [NamedLoss("ae", 12.31), NamedLoss("critic", 0.041)],
+                                        elapsedSeconds: 30, moment: .batch)
+        let done = (2 + 120.0 / 274) / 3
+        XCTAssertEqual(progress.fractionDone, done, accuracy: 1e-12)
+        XCTAssertEqual(progress.remainingSeconds!, 30 * (1 - done) / done, accuracy: 1e-9)
+        XCTAssertEqual(progress.plainText, "pretrain epoch 6/6 batch 120/274 ae=12.31 critic=0.041  7s left")
+        progress.batch = 0
+        progress.epoch = 4
+        XCTAssertNil(progress.remainingSeconds, "no estimate before the first batch")
+        XCTAssertEqual(progress.plainText, "pretrain epoch 4/6 batch 0/274 ae=12.31 critic=0.041")
+        let final = TrainingProgress(phase: .refine, epochs: 1...5, epoch: 5, batch: 10, batches: 10,
+                                     losses: [NamedLoss("loss", 1234.5678)], elapsedSeconds: 7385, moment: .final)
         XCTAssertEqual(final.plainText, "refine epoch 5/5 batch 10/10 loss=1235  done in 2h03m")
         XCTAssertEqual(final.fractionDone, 1)
+        XCTAssertNil(final.remainingSeconds)
         XCTAssertEqual(formatDuration(45.4), "45s")
         XCTAssertEqual(formatDuration(3599.6), "1h00m")
+        XCTAssertEqual(formatSeconds(3.24), "3.2s")
     }
 }

@@ -24,7 +24,7 @@ private struct RunResult {
     }
     var images: [RenderedImage] { outputs.compactMap { if case .image(let image) = $0 { return image } else { return nil } } }
     var tables: [Table] { outputs.compactMap { if case .table(let table) = $0 { return table } else { return nil } } }
-    var progress: [ProgressEvent] { outputs.compactMap { if case .progress(let event) = $0 { return event } else { return nil } } }
+    var progress: [TrainingProgress] { outputs.compactMap { if case .progress(let event) = $0 { return event } else { return nil } } }
 }
 
 final class SessionTests: XCTestCase {
@@ -135,8 +135,9 @@ final class SessionTests: XCTestCase {
         let events = succeed(session, "pretrain epochs=3 batch=8").progress
         XCTAssertTrue(events.last?.isFinal ?? false)
         XCTAssertEqual(events.filter(\.isFinal).count, 1)
-        // Epoch ends: exactly one event per epoch at its last batch.
-        XCTAssertEqual(events.filter { $0.batch == $0.batches && !$0.isFinal }.map(\.epoch), [1, 2, 3])
+        // Epoch ends: exactly one event per epoch, at its last batch.
+        XCTAssertEqual(events.filter { $0.moment == .epochEnd }.map(\.epoch), [1, 2, 3])
+        XCTAssertTrue(events.filter { $0.moment == .epochEnd }.allSatisfy { $0.batch == $0.batches })
         // Within an epoch an event comes only when 0.25 s have passed since the one before.
         for (previous, event) in zip(events, events.dropFirst()) where event.batch < event.batches {
             XCTAssertGreaterThanOrEqual(event.elapsedSeconds - previous.elapsedSeconds, 0.25 - 0.01,
@@ -144,6 +145,18 @@ final class SessionTests: XCTestCase {
         }
         let midEpoch = events.filter { $0.batch < $0.batches }.count
         XCTAssertLessThan(midEpoch, 3 * 150, "far fewer events than batches")
+    }
+
+    func testTheBarTheSummaryAndTheHistoryCountThePhasesEpochsAlike() {
+        let session = makeSession()
+        _ = succeed(session, "data synthetic n=256 size=16\nmodel dense latent=4\npretrain epochs=3 batch=64")
+        let second = succeed(session, "pretrain epochs=2 batch=64")
+        XCTAssertEqual(Set(second.progress.map(\.epochs)), [4...5])
+        XCTAssertEqual(second.progress.filter { $0.moment == .epochEnd }.map(\.epoch), [4, 5])
+        XCTAssertEqual(second.progress.last?.plainText.hasPrefix("pretrain epoch 5/5 batch 4/4 "), true)
+        XCTAssertTrue(second.text.contains("pretrain: epochs 4–5 done"), second.text)
+        let epochs = succeed(session, "history").tables.first?.rows.map { $0[1] } ?? []
+        XCTAssertEqual(epochs, ["1", "2", "3", "4", "5"])
     }
 
     func testEveryShowKindDrawsAPNGOfItsRecordedSize() throws {

@@ -59,12 +59,12 @@ final class TerminalTests: XCTestCase {
 
     /// Progress and the newline closing a bar go to standard error, results to standard output.
     func testProgressIsABarOnATerminalEpochLinesOtherwiseAlwaysOnStandardError() {
-        func event(epoch: Int, batch: Int, final: Bool = false) -> SessionOutput {
-            .progress(ProgressEvent(phase: "pretrain", epoch: epoch, epochs: 2, batch: batch, batches: 4,
-                                    losses: [NamedValue("recon", 1.5)], elapsedSeconds: 2, remainingSeconds: 3, isFinal: final))
+        func event(epoch: Int, batch: Int, _ moment: TrainingProgress.Moment) -> SessionOutput {
+            .progress(TrainingProgress(phase: .pretrain, epochs: 1...2, epoch: epoch, batch: batch, batches: 4,
+                                       losses: [NamedLoss("recon", 1.5)], elapsedSeconds: 2, moment: moment))
         }
-        let events = [event(epoch: 1, batch: 2), event(epoch: 1, batch: 4), event(epoch: 2, batch: 4), event(epoch: 2, batch: 4, final: true),
-                      .text("next\n", stream: .stdout)]
+        let events = [event(epoch: 1, batch: 2, .batch), event(epoch: 1, batch: 4, .epochEnd), event(epoch: 2, batch: 4, .epochEnd),
+                      event(epoch: 2, batch: 4, .final), .text("next\n", stream: .stdout)]
         func shown(_ style: ProgressStyle) -> (stdout: String, stderr: String) {
             var printed: (stdout: String, stderr: String) = ("", "")
             let printer = OutputPrinter(outputDirectory: directory, progress: style) { text, stream in
@@ -81,9 +81,9 @@ final class TerminalTests: XCTestCase {
         let lines = shown(.lines)
         XCTAssertEqual(lines.stdout, "next\n")
         XCTAssertEqual(lines.stderr, """
-        pretrain epoch 1/2 batch 2/4 recon=1.5  3s left
-        pretrain epoch 1/2 batch 4/4 recon=1.5  3s left
-        pretrain epoch 2/2 batch 4/4 recon=1.5  3s left
+        pretrain epoch 1/2 batch 2/4 recon=1.5  6s left
+        pretrain epoch 1/2 batch 4/4 recon=1.5  2s left
+        pretrain epoch 2/2 batch 4/4 recon=1.5
 
         """)
 

@@ -188,17 +188,17 @@ public enum Trainer {
         state.settlePartialEpoch(for: .pretrain, sampleCount: samples.batchSize)
         var generator = state.generator
         var partial = state.partialEpoch
-        let collector = EpochCollector(forwardingTo: observer)
+        var records: [EpochRecord] = []
         defer {
             state.generator = generator
             state.partialEpoch = partial
-            state.pretrainEpochs += collector.records.count
-            state.history += collector.records
+            state.pretrainEpochs += records.count
+            state.history += records
         }
         return try EpochLoop.run(
             phase: .pretrain, sampleCount: samples.batchSize, batchSize: settings.batchSize, epochs: epochs,
             firstEpochNumber: state.pretrainEpochs + 1, partial: &partial, generator: &generator,
-            cancellation: cancellation, observer: collector.observer) { rows, generator in
+            cancellation: cancellation, observer: observer, epochFinished: { records.append($0) }) { rows, generator in
             try namedLosses(acai: settings.acai.criticEnabled, proximity: false) {
                 try AutoencoderStep.train(
                     autoencoder: &state.autoencoder, critic: &state.critic, batch: samples.gathering(rows: rows),
@@ -226,20 +226,21 @@ public enum Trainer {
         state.settlePartialEpoch(for: .refine, sampleCount: samples.batchSize)
         var generator = state.generator
         var partial = state.partialEpoch
-        let collector = EpochCollector(forwardingTo: observer)
+        var records: [EpochRecord] = []
         defer {
             state.refineOptimizers = optimizers
             state.generator = generator
             state.partialEpoch = partial
-            state.refineEpochs += collector.records.count
-            state.history += collector.records
+            state.refineEpochs += records.count
+            state.history += records
         }
         return try EpochLoop.run(
             phase: .refine, sampleCount: samples.batchSize, batchSize: settings.batchSize, epochs: epochs,
             firstEpochNumber: state.refineEpochs + 1, partial: &partial, generator: &generator,
-            cancellation: cancellation, observer: collector.observer,
+            cancellation: cancellation, observer: observer, epochFinished: { records.append($0) },
             beforeEpoch: { epoch in
-                let phaseEpoch = state.refineEpochs + epoch - 1
+                // Targets are due when `refreshEvery` epochs have passed since they were computed.
+                let phaseEpoch = epoch - 1
                 if let current = state.proximity, phaseEpoch - current.computedAtEpoch < max(settings.refreshEvery, 1) { return }
                 let targets = try ProximityTargets.compute(embeddings: embed(state.autoencoder, samples: samples),
                                                            neighbours: settings.neighbours, quantile: settings.quantile)
@@ -274,23 +275,6 @@ public enum Trainer {
     public static func reconstruct(_ autoencoder: Autoencoder, samples: Tensor) -> Tensor {
         var copy = autoencoder
         return copy.forward(samples)
-    }
-
-    /// Keeps the epoch records of one call while passing every report on.
-    private final class EpochCollector {
-        var records: [EpochRecord] = []
-        let downstream: TrainingObserver
-
-        init(forwardingTo downstream: TrainingObserver) {
-            self.downstream = downstream
-        }
-
-        var observer: TrainingObserver {
-            TrainingObserver(batchFinished: downstream.batchFinished, epochFinished: { [self] record in
-                records.append(record)
-                downstream.epochFinished(record)
-            })
-        }
     }
 
     /// The losses of one step under the names users see; a diverged step's losses travel

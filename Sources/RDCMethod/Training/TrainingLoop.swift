@@ -41,18 +41,12 @@ public struct NamedLoss: Equatable, Sendable {
         self.name = name
         self.value = value
     }
-}
 
-/// Progress after one batch.
-public struct BatchReport: Sendable {
-    /// Which phase is training.
-    public var phase: TrainingPhase
-    /// Epoch number within this call (1-based) and how many this call runs.
-    public var epoch: Int, epochs: Int
-    /// Batch number within the epoch (1-based) and how many the epoch has.
-    public var batch: Int, batches: Int
-    /// This batch's losses.
-    public var losses: [NamedLoss]
+    /// "recon=12.31 acai=0.04123": each loss to four significant figures, as every front end
+    /// shows them.
+    public static func text(_ losses: [NamedLoss]) -> String {
+        losses.map { "\($0.name)=\(String(format: "%.4g", Double($0.value)))" }.joined(separator: " ")
+    }
 }
 
 /// The mean losses of one finished epoch.
@@ -79,18 +73,15 @@ public struct EpochRecord: Equatable, Sendable {
     }
 }
 
-/// Who hears about training as it happens.
+/// Who hears about training as it happens: one `TrainingProgress` after every batch, at every
+/// epoch's end and when the run ends.
 public struct TrainingObserver {
-    /// Called after every batch.
-    public var batchFinished: (BatchReport) -> Void
-    /// Called after every complete epoch.
-    public var epochFinished: (EpochRecord) -> Void
+    /// Called with each record, on the training thread.
+    public var report: (TrainingProgress) -> Void
 
-    /// An observer from two callbacks (both optional).
-    public init(batchFinished: @escaping (BatchReport) -> Void = { _ in },
-                epochFinished: @escaping (EpochRecord) -> Void = { _ in }) {
-        self.batchFinished = batchFinished
-        self.epochFinished = epochFinished
+    /// An observer from one callback (by default, nobody listens).
+    public init(_ report: @escaping (TrainingProgress) -> Void = { _ in }) {
+        self.report = report
     }
 }
 
@@ -98,10 +89,10 @@ public struct TrainingObserver {
 public enum TrainingOutcome: Equatable, Sendable {
     /// Every asked-for epoch ran.
     case finished
-    /// Stopped by the cancellation token: `batches` of epoch `epoch` (1-based in this call)
-    /// were applied; the model holds their effect and training can continue.
+    /// Stopped by the cancellation token: `batches` of epoch `epoch` (of the phase, counting
+    /// earlier calls) were applied; the model holds their effect and training can continue.
     case cancelled(epoch: Int, batches: Int)
-    /// Stopped because batch `batch` (1-based) of epoch `epoch` (1-based in this call) gave a
+    /// Stopped because batch `batch` (1-based) of epoch `epoch` (of the phase) gave a
     /// non-finite loss or gradient: that batch was not applied, the ones before it were.
     case diverged(epoch: Int, batch: Int, losses: [NamedLoss])
 }
@@ -138,9 +129,12 @@ public struct PartialEpoch: Equatable, Sendable {
 
     /// Its record as an abandoned epoch: mean losses over the applied batches.
     public var abandonedRecord: EpochRecord {
-        EpochRecord(phase: phase, epoch: epoch,
-                    losses: lossSums.map { NamedLoss($0.name, $0.value / Float(max(batchesDone, 1))) },
-                    seconds: seconds, partialBatches: batchesDone)
+        EpochRecord(phase: phase, epoch: epoch, losses: meanLosses, seconds: seconds, partialBatches: batchesDone)
+    }
+
+    /// Mean of each loss over the applied batches.
+    public var meanLosses: [NamedLoss] {
+        lossSums.map { NamedLoss($0.name, $0.value / Float(max(batchesDone, 1))) }
     }
 
     /// Batches the whole epoch has when the rest runs in batches of `batchSize`.
@@ -158,22 +152,43 @@ struct NonFiniteStep: Error {
 
 /// Shuffled mini-batch epochs with progress reports and cancellation between batches.
 enum EpochLoop {
-    /// Runs `epochs` epochs over `sampleCount` items; `trainBatch` trains on the given item
-    /// indices and returns that batch's losses (or throws `NonFiniteStep`, which stops the run
-    /// with `.diverged`). `beforeEpoch` runs at the start of each epoch; its errors propagate.
-    /// A `partial` epoch (of this phase, over these samples, numbered `firstEpochNumber`: see
-    /// `TrainingState.settlePartialEpoch`) is finished first, as the first of the `epochs`;
-    /// when the run stops mid-epoch, `partial` is left describing that epoch.
+    /// Runs `epochs` epochs over `sampleCount` items, numbered from `firstEpochNumber` within the
+    /// phase; `trainBatch` trains on the given item indices and returns that batch's losses (or
+    /// throws `NonFiniteStep`, which stops the run with `.diverged`). `beforeEpoch` runs at the
+    /// start of each epoch with its phase-level number; its errors propagate. A `partial` epoch
+    /// (of this phase, over these samples, numbered `firstEpochNumber`: see
+    /// `TrainingState.settlePartialEpoch`) is finished first, as the first of the `epochs`; when
+    /// the run stops mid-epoch, `partial` is left describing that epoch. Every finished epoch's
+    /// record goes to `epochFinished`; the observer hears each batch, each epoch's end and, when
+    /// any batch ran, the end of the run.
     static func run(phase: TrainingPhase, sampleCount: Int, batchSize: Int, epochs: Int, firstEpochNumber: Int,
                     partial: inout PartialEpoch?, generator: inout SeededGenerator,
                     cancellation: CancellationToken, observer: TrainingObserver,
+                    epochFinished: (EpochRecord) -> Void,
                     beforeEpoch: (Int) throws -> Void = { _ in },
                     trainBatch: ([Int], inout SeededGenerator) throws -> [NamedLoss]) throws -> TrainingOutcome {
-        for epoch in 1...max(epochs, 1) where epochs > 0 {
+        guard epochs > 0 else { return .finished }
+        let started = Date()
+        var latest: TrainingProgress?
+        func report(_ moment: TrainingProgress.Moment, epoch: Int, batch: Int, batches: Int, losses: [NamedLoss]) {
+            let progress = TrainingProgress(
+                phase: phase, epochs: firstEpochNumber...(firstEpochNumber + epochs - 1), epoch: epoch,
+                batch: batch, batches: batches, losses: losses, elapsedSeconds: Date().timeIntervalSince(started), moment: moment)
+            latest = progress
+            observer.report(progress)
+        }
+        defer {
+            if var last = latest {
+                last.moment = .final
+                last.elapsedSeconds = Date().timeIntervalSince(started)
+                observer.report(last)
+            }
+        }
+        for epoch in firstEpochNumber..<(firstEpochNumber + epochs) {
             if cancellation.isCancelled { return .cancelled(epoch: epoch, batches: partial?.batchesDone ?? 0) }
             try beforeEpoch(epoch)
             var current = partial ?? PartialEpoch(
-                phase: phase, epoch: firstEpochNumber + epoch - 1, order: generator.permutation(sampleCount),
+                phase: phase, epoch: epoch, order: generator.permutation(sampleCount),
                 samplesDone: 0, batchesDone: 0, lossSums: [], seconds: 0)
             let batches = current.batchCount(batchSize: batchSize)
             let resumedAt = Date()
@@ -199,13 +214,13 @@ enum EpochLoop {
                 for index in losses.indices { current.lossSums[index].value += losses[index].value }
                 current.samplesDone = end
                 current.batchesDone += 1
-                observer.batchFinished(BatchReport(phase: phase, epoch: epoch, epochs: epochs, batch: current.batchesDone,
-                                                   batches: batches, losses: losses))
+                report(.batch, epoch: epoch, batch: current.batchesDone, batches: batches, losses: losses)
             }
             current.seconds += Date().timeIntervalSince(resumedAt)
             partial = nil
-            let means = current.lossSums.map { NamedLoss($0.name, $0.value / Float(max(current.batchesDone, 1))) }
-            observer.epochFinished(EpochRecord(phase: phase, epoch: current.epoch, losses: means, seconds: current.seconds))
+            let record = EpochRecord(phase: phase, epoch: current.epoch, losses: current.meanLosses, seconds: current.seconds)
+            epochFinished(record)
+            report(.epochEnd, epoch: epoch, batch: batches, batches: batches, losses: record.losses)
         }
         return .finished
     }

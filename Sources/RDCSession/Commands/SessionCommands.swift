@@ -24,7 +24,7 @@ extension SessionState {
                 } ?? "")])
             }
             if let last = model.history.last {
-                rows.append(["last losses", "\(last.phase.rawValue) epoch \(last.epoch): " + formatLosses(last.losses)])
+                rows.append(["last losses", "\(last.phase.rawValue) epoch \(last.epoch): " + NamedLoss.text(last.losses)])
             }
         } else {
             rows.append(["model", "none (build with `model dense` or `model conv`)"])

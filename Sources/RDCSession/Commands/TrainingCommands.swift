@@ -30,13 +30,12 @@ extension SessionState {
         let (data, _) = try requireModel()
         let options = PretrainOptions(context.invocation)
         let epochs = options.epochs, settings = options.settings
-        let firstEpoch = model!.pretrainEpochs + 1
-        let reporter = ProgressReporter(phase: "pretrain", emit: context.emit)
+        let reporter = ProgressReporter(emit: context.emit)
         let outcome = try Trainer.pretrain(&model!, samples: data.samples, epochs: epochs, settings: settings,
                                            cancellation: context.cancellation, observer: reporter.observer)
         modelChanged()
         let defaults = PretrainSettings()
-        try finishTraining(outcome, phase: .pretrain, firstEpoch: firstEpoch, reporter: reporter, context: context,
+        try finishTraining(outcome, phase: .pretrain, final: reporter.final, context: context,
                            suspects: [("lr", Double(settings.learningRate), Double(defaults.learningRate)),
                                       ("lambda", Double(settings.acai.lambda), Double(defaults.acai.lambda))])
     }
@@ -56,8 +55,7 @@ extension SessionState {
         let beta = settings.effectiveBeta(inputSize: blueprint.inputSize, latentSize: blueprint.latentSize)
         context.say("refine: M=\(neighbours) q=\(formatFigure(Double(settings.quantile))) beta=\(formatFigure(Double(beta))) "
                     + "refresh=\(settings.refreshEvery), \(epochs) epochs")
-        let firstEpoch = model!.refineEpochs + 1
-        let reporter = ProgressReporter(phase: "refine", emit: context.emit)
+        let reporter = ProgressReporter(emit: context.emit)
         let outcome: TrainingOutcome
         do {
             outcome = try Trainer.refine(&model!, samples: data.samples, epochs: epochs, settings: settings,
@@ -68,30 +66,29 @@ extension SessionState {
         }
         modelChanged()
         let defaultBeta = RefineSettings().effectiveBeta(inputSize: blueprint.inputSize, latentSize: blueprint.latentSize)
-        try finishTraining(outcome, phase: .refine, firstEpoch: firstEpoch, reporter: reporter, context: context,
+        try finishTraining(outcome, phase: .refine, final: reporter.final, context: context,
                            suspects: [("lr", Double(settings.learningRate), Double(RefineSettings().learningRate)),
                                       ("beta", Double(beta), Double(defaultBeta))])
     }
 
-    /// Emits the final progress and a summary line. Throws the interruption when cancelled, and
-    /// a failure naming the batch and the likely cause when training diverged (the batches
-    /// before it are kept). `suspects` are (option, value, default) of the settings whose
-    /// excess usually makes training diverge.
-    private func finishTraining(_ outcome: TrainingOutcome, phase: TrainingPhase, firstEpoch: Int,
-                                reporter: ProgressReporter, context: CommandContext,
+    /// Says the summary line of a run whose last progress record was `final`. Throws the
+    /// interruption when cancelled, and a failure naming the batch and the likely cause when
+    /// training diverged (the batches before it are kept). `suspects` are (option, value,
+    /// default) of the settings whose excess usually makes training diverge.
+    private func finishTraining(_ outcome: TrainingOutcome, phase: TrainingPhase, final: TrainingProgress?,
+                                context: CommandContext,
                                 suspects: [(name: String, value: Double, defaultValue: Double)]) throws {
-        reporter.finish()
         let model = model!
-        let total = phase == .pretrain ? model.pretrainEpochs : model.refineEpochs
-        let finished = total - firstEpoch + 1
         switch outcome {
         case .finished:
-            let losses = model.history.last { $0.phase == phase && $0.epoch == total }
-                .map { " — last epoch " + formatLosses($0.losses) } ?? ""
-            let range = finished == 1 ? "epoch \(total)" : "epochs \(firstEpoch)–\(total)"
-            context.say("\(phase.rawValue): \(range) done in \(formatSeconds(reporter.elapsed))\(losses)")
+            guard let final else { return }
+            let epochs = final.epochs
+            let losses = model.history.last { $0.phase == phase && $0.epoch == epochs.upperBound }
+                .map { " — last epoch " + NamedLoss.text($0.losses) } ?? ""
+            let range = epochs.count == 1 ? "epoch \(epochs.lowerBound)" : "epochs \(epochs.lowerBound)–\(epochs.upperBound)"
+            context.say("\(phase.rawValue): \(range) done in \(formatSeconds(final.elapsedSeconds))\(losses)")
         case .cancelled(let epoch, let batches):
-            throw CommandInterruption(message: "interrupted at \(phase.rawValue) epoch \(firstEpoch + epoch - 1) after "
+            throw CommandInterruption(message: "interrupted at \(phase.rawValue) epoch \(epoch) after "
                                       + "\(batches) batches; the model keeps every finished batch (now \(model.progressDescription)); "
                                       + "`\(phase.rawValue)` again finishes that epoch first")
         case .diverged(let epoch, let batch, let losses):
@@ -100,70 +97,41 @@ extension SessionState {
             let cause = excessive.isEmpty
                 ? "the learning rate may be too high for this data; try a lower lr="
                 : "likely " + excessive.joined(separator: " and ") + "; lower " + (excessive.count == 1 ? "it" : "them")
-            throw CommandFailure("\(phase.rawValue) diverged at epoch \(firstEpoch + epoch - 1), batch \(batch): "
-                                 + "\(formatLosses(losses)); that batch was not applied and the model is as it was "
+            throw CommandFailure("\(phase.rawValue) diverged at epoch \(epoch), batch \(batch): "
+                                 + "\(NamedLoss.text(losses)); that batch was not applied and the model is as it was "
                                  + "before it (\(model.progressDescription)). \(cause)", keepsChanges: true)
         }
     }
 }
 
-/// Turns the trainer's batch and epoch reports into progress events: at most one every 0.25 s,
-/// one at each epoch's end, and a final one.
+/// Passes the trainer's progress records on as outputs: batches at most one every 0.25 s, every
+/// epoch's end, and the run's final record (which it also keeps for the summary line).
 final class ProgressReporter {
-    private let phase: String
     private let emit: (SessionOutput) -> Void
-    private let start = Date()
     private var lastEmitted = Date.distantPast
-    private var latest: ProgressEvent?
     private static let interval = 0.25
 
-    init(phase: String, emit: @escaping (SessionOutput) -> Void) {
-        self.phase = phase
+    /// The run's final record, once training has returned (nil when no batch ran).
+    private(set) var final: TrainingProgress?
+
+    init(emit: @escaping (SessionOutput) -> Void) {
         self.emit = emit
     }
 
-    /// Seconds since the run started.
-    var elapsed: Double { Date().timeIntervalSince(start) }
-
     var observer: TrainingObserver {
-        TrainingObserver(
-            batchFinished: { [self] report in
-                let event = makeEvent(epoch: report.epoch, epochs: report.epochs, batch: report.batch,
-                                      batches: report.batches, losses: report.losses)
-                latest = event
-                // An epoch's last batch is reported by the epoch's end, just after.
-                if report.batch < report.batches, Date().timeIntervalSince(lastEmitted) >= Self.interval { send(event) }
-            },
-            epochFinished: { [self] record in
-                guard let current = latest else { return }
-                // The epoch's mean losses replace the last batch's.
-                let event = makeEvent(epoch: current.epoch, epochs: current.epochs, batch: current.batches,
-                                      batches: current.batches, losses: record.losses)
-                latest = event
-                send(event)
-            })
-    }
-
-    /// Emits the final event (the latest figures, marked final).
-    func finish() {
-        guard var event = latest else { return }
-        event.elapsedSeconds = elapsed
-        event.remainingSeconds = nil
-        event.isFinal = true
-        emit(.progress(event))
-    }
-
-    private func send(_ event: ProgressEvent) {
-        lastEmitted = Date()
-        emit(.progress(event))
-    }
-
-    private func makeEvent(epoch: Int, epochs: Int, batch: Int, batches: Int, losses: [NamedLoss]) -> ProgressEvent {
-        var event = ProgressEvent(phase: phase, epoch: epoch, epochs: epochs, batch: batch, batches: batches,
-                                  losses: losses.map { NamedValue($0.name, Double($0.value)) }, elapsedSeconds: elapsed)
-        let done = event.fractionDone
-        if done > 0 { event.remainingSeconds = event.elapsedSeconds * (1 - done) / done }
-        return event
+        TrainingObserver { [self] progress in
+            switch progress.moment {
+            case .batch:
+                // An epoch's last batch is followed at once by the epoch's end.
+                guard progress.batch < progress.batches, Date().timeIntervalSince(lastEmitted) >= Self.interval else { return }
+            case .epochEnd:
+                break
+            case .final:
+                final = progress
+            }
+            lastEmitted = Date()
+            emit(.progress(progress))
+        }
     }
 }
 
@@ -183,17 +151,7 @@ func formatBatches(_ count: Int) -> String {
     count == 1 ? "1 batch" : "\(formatCount(count)) batches"
 }
 
-/// "recon=12.31 acai=0.04123".
-func formatLosses(_ losses: [NamedLoss]) -> String {
-    losses.map { "\($0.name)=\(formatFigure(Double($0.value)))" }.joined(separator: " ")
-}
-
 /// Four significant figures, e.g. "12.31", "0.04123", "1.2e-05".
 func formatFigure(_ value: Double) -> String {
     String(format: "%.4g", value)
-}
-
-/// "3.2s", "1m05s".
-func formatSeconds(_ seconds: Double) -> String {
-    seconds < 60 ? String(format: "%.1fs", seconds) : formatDuration(seconds)
 }

@@ -1,6 +1,7 @@
 // Layer: session (outputs). Pure Swift, no I/O: the typed outputs a command returns; each
 // front end renders them its own way (design.md "Outputs").
 
+import RDCMethod
 import RDCRender
 
 /// The standard stream a text output belongs on.
@@ -20,7 +21,7 @@ public enum SessionOutput: Sendable, Equatable {
     /// A picture (PNG at 2x density with its logical size and title).
     case image(RenderedImage)
     /// Progress of a long command.
-    case progress(ProgressEvent)
+    case progress(TrainingProgress)
     /// Help meant for a pager (a notebook's `page` payload).
     case page(String)
     /// Clear what the cell has shown so far.
