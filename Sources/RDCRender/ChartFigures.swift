@@ -14,6 +14,20 @@ public struct LossSeries: Sendable {
     }
 }
 
+/// Where one training phase gives way to the next on an epoch axis.
+public struct PhaseBoundary: Sendable, Equatable {
+    /// The epoch index (0-based over all phases) where the line is drawn, e.g. 9.5.
+    public var position: Double
+    /// What it marks, e.g. "pretrain | refine".
+    public var label: String
+
+    /// A boundary at `position` labelled `label`.
+    public init(position: Double, label: String) {
+        self.position = position
+        self.label = label
+    }
+}
+
 /// How the vertical axis of a loss plot is scaled.
 public enum LossAxisScale: Sendable {
     /// Evenly spaced values.
@@ -72,17 +86,13 @@ extension Figures {
     }
 
     /// Loss curves per epoch index, one colour per series with a legend, gaps where values
-    /// are absent, and — when `phaseBoundary` is given — a dashed vertical line at that epoch
-    /// index labelled "Phase 1 | Phase 2". Throws if there are no series or no drawable
-    /// values, or the boundary is negative or not finite.
-    public static func lossCurves(series: [LossSeries], phaseBoundary: Double? = nil, title: String,
+    /// are absent, and a labelled dashed vertical line at each of `phaseBoundaries`. Throws if
+    /// there are no series or no drawable values, or a boundary is negative or not finite.
+    public static func lossCurves(series: [LossSeries], phaseBoundaries: [PhaseBoundary] = [], title: String,
                                   xLabel: String = "epoch", yLabel: String = "loss",
                                   yScale: LossAxisScale = .automatic) throws -> RenderedImage {
         try require(!series.isEmpty, "loss curves need at least one series")
-        if let phaseBoundary {
-            try require(phaseBoundary.isFinite && phaseBoundary >= 0,
-                        "phase boundary must be a finite epoch index >= 0, got \(phaseBoundary)")
-        }
+        try requireValid(phaseBoundaries)
         let finite = series.flatMap(\.values).filter(\.isFinite).map(Double.init)
         try require(!finite.isEmpty, "loss curves have no finite values to draw")
         let logarithmic: Bool
@@ -94,7 +104,7 @@ extension Figures {
         let drawable = logarithmic ? finite.filter { $0 > 0 } : finite
         try require(!drawable.isEmpty, "a logarithmic loss axis needs at least one positive value")
         let longest = series.map(\.values.count).max()!
-        let xAxis = AxisScale.linear(dataMin: 0, dataMax: max(Double(longest - 1), phaseBoundary ?? 0, 1),
+        let xAxis = AxisScale.linear(dataMin: 0, dataMax: max(Double(longest - 1), phaseBoundaries.map(\.position).max() ?? 0, 1),
                                      targetTicks: 8, integerSteps: true)
         let yAxis = logarithmic
             ? AxisScale.logarithmic(dataMin: drawable.min()!, dataMax: drawable.max()!)
@@ -105,7 +115,7 @@ extension Figures {
         var sheet = try chartSheet(title: title, plotSize: lossPlotSize, y: yAxis, legend: legend)
         let plot = chartArea(in: sheet, plotSize: lossPlotSize, x: xAxis, y: yAxis)
         plot.drawAxes(on: &sheet.canvas, xTitle: xLabel, yTitle: yLabel)
-        if let phaseBoundary { drawPhaseBoundary(at: phaseBoundary, in: plot, on: &sheet.canvas) }
+        drawPhaseBoundaries(phaseBoundaries, in: plot, on: &sheet.canvas)
         let lineWidth = Double(Style.density) * 1.25
         for (index, curve) in series.enumerated() {
             let color = Palette.categoryColor(index)
@@ -128,19 +138,30 @@ extension Figures {
         return try sheet.rendered()
     }
 
-    private static func drawPhaseBoundary(at epoch: Double, in plot: PlotArea, on canvas: inout Canvas) {
-        let x = plot.point(epoch, plot.y.upper).x
-        canvas.dashedLine(from: PixelPoint(x: x, y: Double(plot.top)), to: PixelPoint(x: x, y: Double(plot.top + plot.height)),
-                          color: Style.secondaryInk, width: Double(Style.px(1)), dash: Double(Style.px(5)), gap: Double(Style.px(3)))
-        let label = "Phase 1 | Phase 2"
-        let labelWidth = BitmapFont.width(of: label, scale: Style.labelScale)
+    static func requireValid(_ boundaries: [PhaseBoundary]) throws {
+        for boundary in boundaries {
+            try require(boundary.position.isFinite && boundary.position >= 0,
+                        "phase boundary must be a finite epoch index >= 0, got \(boundary.position)")
+        }
+    }
+
+    /// Dashed vertical lines at the boundaries, each label in a white box near the top, one row
+    /// lower for each boundary so that close boundaries do not overwrite each other's labels.
+    static func drawPhaseBoundaries(_ boundaries: [PhaseBoundary], in plot: PlotArea, on canvas: inout Canvas) {
         let padding = Style.px(3)
-        let centerX = min(max(Int(x.rounded()), plot.left + labelWidth / 2 + padding),
-                          plot.left + plot.width - labelWidth / 2 - padding)
-        let top = plot.top + Style.px(4)
-        canvas.fillRect(x: centerX - labelWidth / 2 - padding, y: top - padding, width: labelWidth + 2 * padding,
-                        height: BitmapFont.capitalHeight(scale: Style.labelScale) + 2 * padding, color: .white)
-        canvas.text(label, x: centerX, y: top, scale: Style.labelScale, color: Style.ink, alignment: .center)
+        let rowHeight = BitmapFont.capitalHeight(scale: Style.labelScale) + 3 * padding
+        for (row, boundary) in boundaries.enumerated() {
+            let x = plot.point(boundary.position, plot.y.upper).x
+            canvas.dashedLine(from: PixelPoint(x: x, y: Double(plot.top)), to: PixelPoint(x: x, y: Double(plot.top + plot.height)),
+                              color: Style.secondaryInk, width: Double(Style.px(1)), dash: Double(Style.px(5)), gap: Double(Style.px(3)))
+            let labelWidth = BitmapFont.width(of: boundary.label, scale: Style.labelScale)
+            let centerX = min(max(Int(x.rounded()), plot.left + labelWidth / 2 + padding),
+                              plot.left + plot.width - labelWidth / 2 - padding)
+            let top = plot.top + Style.px(4) + (row * rowHeight) % max(plot.height - rowHeight, 1)
+            canvas.fillRect(x: centerX - labelWidth / 2 - padding, y: top - padding, width: labelWidth + 2 * padding,
+                            height: BitmapFont.capitalHeight(scale: Style.labelScale) + 2 * padding, color: .white)
+            canvas.text(boundary.label, x: centerX, y: top, scale: Style.labelScale, color: Style.ink, alignment: .center)
+        }
     }
 
     /// The titled sheet for a chart: y gutter, plot, then legend to the right.

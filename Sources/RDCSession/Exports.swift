@@ -4,3 +4,4 @@
 @_exported import struct RDCMethod.TrainingProgress
 @_exported import enum RDCMethod.TrainingPhase
 @_exported import struct RDCMethod.NamedLoss
+@_exported import struct RDCMethod.TrackedMeasures

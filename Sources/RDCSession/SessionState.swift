@@ -32,6 +32,10 @@ struct SessionState {
     var lastScores: [(String, Double)] = []
     /// Raw embeddings E(X) of the current model on the current data, computed on demand.
     var cachedEmbedding: Tensor?
+    /// Training calls that do not say `track=` measure every this many epochs (0: off).
+    var trackEvery = 0
+    /// k-means restarts of each tracking measurement.
+    var trackRestarts = 3
 
     /// A session at start-up.
     init(seed: UInt64) {
@@ -57,12 +61,14 @@ struct SessionState {
         case .model: try buildModel(context)
         case .pretrain: try pretrain(context)
         case .refine: try refine(context)
+        case .selftrain: try selftrain(context)
         case .cluster: try cluster(context)
         case .evaluate: try evaluate(context)
         case .diagnose: try diagnose(context)
         case .show: try show(context)
         case .status: showStatus(context)
         case .history: try showHistory(context)
+        case .track: setTracking(context)
         case .save: try save(context)
         case .load: try load(context)
         case .seed: setSeed(context)

@@ -159,6 +159,7 @@ public final class OutputPrinter {
         var line = "\(progress.phase.rawValue) epoch \(progress.epoch)/\(progress.epochs.upperBound) ["
             + String(repeating: "#", count: filled) + String(repeating: ".", count: cells - filled)
             + "] batch \(progress.batch)/\(progress.batches) " + NamedLoss.text(progress.losses)
+            + (progress.tracked.map { " | " + $0.shortText } ?? "")
         if progress.isFinal {
             line += "  done in " + formatSeconds(progress.elapsedSeconds)
         } else if let remaining = progress.remainingSeconds {

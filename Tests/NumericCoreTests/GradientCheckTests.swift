@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import NumericCore
 
@@ -142,6 +143,75 @@ final class GradientCheckTests: XCTestCase {
                 let numeric = Double(MeanSquaredError.loss(prediction: plus, target: target, reduction: reduction).value
                                      - MeanSquaredError.loss(prediction: minus, target: target, reduction: reduction).value) / 2e-2
                 assertClose(result.gradient.storage[index], numeric, "mse[\(index)]")
+            }
+        }
+    }
+
+    func testSoftAssignmentLayer() {
+        var generator = SeededGenerator(seed: 12)
+        check(SoftAssignment(centres: randomTensor([4, 3], &generator)), inputShape: [5, 3], parameterSizes: [12])
+    }
+
+    /// DEC's pieces against direct computations: q from the t kernel, p = (q²/f) normalised,
+    /// KL(P‖Q) and — through the layer — its gradient in z and μ by finite differences.
+    func testDECAssignmentsTargetAndKLGradient() {
+        let codes = Tensor(shape: [3, 2], storage: [0, 0, 1, 0, 0, 2])
+        let centres = Tensor(shape: [2, 2], storage: [0, 0, 1, 1])
+        let q = SoftAssignment.assignments(of: codes, centres: centres)
+        for i in 0..<3 {
+            let z = (Double(codes.storage[2 * i]), Double(codes.storage[2 * i + 1]))
+            let w = (0..<2).map { j -> Double in
+                let mu = (Double(centres.storage[2 * j]), Double(centres.storage[2 * j + 1]))
+                return 1 / (1 + (z.0 - mu.0) * (z.0 - mu.0) + (z.1 - mu.1) * (z.1 - mu.1))
+            }
+            for j in 0..<2 { XCTAssertEqual(Double(q.storage[2 * i + j]), w[j] / (w[0] + w[1]), accuracy: 1e-6) }
+        }
+        let p = SoftAssignment.targetDistribution(q)
+        let f = (0..<2).map { j in (0..<3).reduce(0.0) { $0 + Double(q.storage[2 * $1 + j]) } }
+        for i in 0..<3 {
+            let raw = (0..<2).map { j in Double(q.storage[2 * i + j]) * Double(q.storage[2 * i + j]) / f[j] }
+            for j in 0..<2 { XCTAssertEqual(Double(p.storage[2 * i + j]), raw[j] / (raw[0] + raw[1]), accuracy: 1e-6) }
+        }
+        let kl = KullbackLeibler.loss(prediction: q, target: p)
+        let direct = (0..<6).reduce(0.0) { $0 + Double(p.storage[$1]) * log(Double(p.storage[$1]) / Double(q.storage[$1])) } / 3
+        XCTAssertEqual(Double(kl.value), direct, accuracy: 1e-6)
+
+        // The gradient of KL(P‖Q(z, μ)) with P held fixed, as self-training uses it.
+        var generator = SeededGenerator(seed: 13)
+        let z = randomTensor([6, 3], &generator), mu = randomTensor([4, 3], &generator)
+        let target = SoftAssignment.targetDistribution(SoftAssignment.assignments(of: randomTensor([6, 3], &generator), centres: mu))
+        var layer = SoftAssignment(centres: mu)
+        let loss = KullbackLeibler.loss(prediction: layer.forward(z), target: target)
+        let zGradient = layer.backward(loss.gradient)
+        let muGradient = layer.centres.gradient
+        func divergence(_ codes: Tensor, _ centres: Tensor) -> Double {
+            Double(KullbackLeibler.loss(prediction: SoftAssignment.assignments(of: codes, centres: centres), target: target).value)
+        }
+        let step: Float = 1e-2
+        for index in z.storage.indices {
+            var plus = z, minus = z
+            plus.storage[index] += step
+            minus.storage[index] -= step
+            assertClose(zGradient.storage[index], (divergence(plus, mu) - divergence(minus, mu)) / Double(2 * step), "dKL/dz[\(index)]")
+        }
+        for index in mu.storage.indices {
+            var plus = mu, minus = mu
+            plus.storage[index] += step
+            minus.storage[index] -= step
+            assertClose(muGradient.storage[index], (divergence(z, plus) - divergence(z, minus)) / Double(2 * step), "dKL/dμ[\(index)]")
+        }
+        // DEC's closed form: dL/dz_i = (2/B) Σ_j (1 + ‖z_i − μ_j‖²)⁻¹ (p_ij − q_ij)(z_i − μ_j).
+        let assignments = SoftAssignment.assignments(of: z, centres: mu)
+        for i in 0..<6 {
+            for d in 0..<3 {
+                var closed = 0.0
+                for j in 0..<4 {
+                    var squared = 0.0
+                    for e in 0..<3 { squared += pow(Double(z.storage[3 * i + e] - mu.storage[3 * j + e]), 2) }
+                    closed += 2 / 6 / (1 + squared) * Double(target.storage[4 * i + j] - assignments.storage[4 * i + j])
+                        * Double(z.storage[3 * i + d] - mu.storage[3 * j + d])
+                }
+                XCTAssertEqual(Double(zGradient.storage[3 * i + d]), closed, accuracy: 1e-5, "closed form z[\(i), \(d)]")
             }
         }
     }

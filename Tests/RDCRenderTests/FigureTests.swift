@@ -72,7 +72,7 @@ enum SampleFigures {
         return try Figures.lossCurves(series: [LossSeries(name: "reconstruction", values: reconstruction),
                                                LossSeries(name: "clustering", values: clustering),
                                                LossSeries(name: "critic", values: critic)],
-                                      phaseBoundary: 29.5, title: "Training losses", yLabel: "loss")
+                                      phaseBoundaries: [PhaseBoundary(position: 29.5, label: "pretrain | refine")], title: "Training losses", yLabel: "loss")
     }
 
     static func confusion() throws -> RenderedImage {
@@ -181,7 +181,7 @@ final class FigureTests: XCTestCase {
             ("at least one series", { try Figures.lossCurves(series: [], title: "t") }),
             ("no finite values", { try Figures.lossCurves(series: [LossSeries(name: "a", values: [.nan])], title: "t") }),
             ("needs at least one positive", { try Figures.lossCurves(series: [LossSeries(name: "a", values: [-1])], title: "t", yScale: .logarithmic) }),
-            ("phase boundary", { try Figures.lossCurves(series: [LossSeries(name: "a", values: [1])], phaseBoundary: -2, title: "t") }),
+            ("phase boundary", { try Figures.lossCurves(series: [LossSeries(name: "a", values: [1])], phaseBoundaries: [PhaseBoundary(position: -2, label: "x")], title: "t") }),
             ("no rows", { try Figures.confusion(matrix: [], rowLabels: [], columnLabels: [], title: "t") }),
             ("row 1 has 1 entries", { try Figures.confusion(matrix: [[1, 2], [3]], rowLabels: ["a", "b"], columnLabels: ["x", "y"], title: "t") }),
             ("negative count", { try Figures.confusion(matrix: [[1, -2]], rowLabels: ["a"], columnLabels: ["x", "y"], title: "t") }),

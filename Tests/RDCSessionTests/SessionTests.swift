@@ -159,11 +159,51 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(epochs, ["1", "2", "3", "4", "5"])
     }
 
+    func testTheAblationArmTracksItsEpochsAndReadsOffItsCentres() throws {
+        let session = makeSession()
+        _ = succeed(session, "data synthetic n=240 size=16 classes=3\nmodel dense latent=4\npretrain epochs=2 batch=32")
+        let unknown = run(session, "cluster method=assignments")
+        XCTAssertTrue(unknown.failure?.message.contains("run `selftrain` first") ?? false, "\(String(describing: unknown.failure))")
+        let tooMany = run(session, "selftrain k=500")
+        XCTAssertTrue(tooMany.failure?.message.contains("k=500 clusters need at least 500 images") ?? false)
+        XCTAssertNil(statusItem(session, "selftrain epochs"), "a failed selftrain leaves no trace")
+
+        let trained = succeed(session, "selftrain epochs=2 batch=32 track=1")
+        XCTAssertTrue(trained.text.contains("selftrain (DEC): k=3"), trained.text)
+        XCTAssertTrue(trained.text.contains("selftrain: epochs 1–2 done"), trained.text)
+        XCTAssertTrue(trained.progress.last?.plainText.contains(" | tracked ACC=") ?? false, "the display shows the tracked measures")
+        XCTAssertEqual(statusItem(session, "selftrain epochs"), "2")
+        let clustered = succeed(session, "cluster method=assignments\nevaluate")
+        XCTAssertTrue(clustered.text.contains("assignments: 3 clusters"), clustered.text)
+
+        let history = try XCTUnwrap(succeed(session, "history").tables.first)
+        XCTAssertEqual(history.header, ["phase", "epoch", "recon", "acai", "critic", "kl", "seconds",
+                                        "ACC", "NMI", "ARI", "inertia", "silhouette", "twist", "drift", "randomness"])
+        XCTAssertEqual(history.rows.map { $0[0] }, ["pretrain", "pretrain", "selftrain", "selftrain"])
+        XCTAssertEqual(history.rows[2][7].isEmpty, false, "the selftrain epochs carry their ACC")
+        XCTAssertEqual(history.rows[0][7], "", "untracked epochs leave the measures empty")
+
+        _ = succeed(session, "export history h.csv")
+        let csv = try String(contentsOfFile: directory + "/h.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.count, 5)
+        XCTAssertEqual(csv[0], "phase,epoch,recon,acai,critic,kl,seconds,ACC,NMI,ARI,inertia,silhouette,twist,drift,randomness")
+        XCTAssertTrue(csv[4].hasPrefix("selftrain,2,,,,"), String(csv[4]))
+        XCTAssertTrue(run(session, "export history h.npy").failure?.message.contains("export it to a .csv file") ?? false)
+        XCTAssertEqual(succeed(session, "show metrics").images.count, 1)
+
+        // The session default, and its off switch for one call.
+        XCTAssertTrue(succeed(session, "track every=2 restarts=2").text.contains("tracking every 2 epochs (k-means, 2 restarts)"))
+        _ = succeed(session, "pretrain epochs=2 batch=32\npretrain epochs=2 batch=32 track=0")
+        let rows = succeed(session, "history").tables.first!.rows
+        XCTAssertEqual(rows.suffix(4).map { $0[7].isEmpty }, [true, false, true, true])
+    }
+
     func testEveryShowKindDrawsAPNGOfItsRecordedSize() throws {
         let session = trainedSession()
         _ = succeed(session, "refine epochs=1 M=5 batch=64\ncluster restarts=1")
         let kinds = ["samples count=12 columns=6", "reconstructions count=5", "interpolations pairs=2 steps=5",
                      "clusters members=4", "embedding", "embedding color=label points=100", "losses", "confusion"]
+        XCTAssertTrue(run(session, "show metrics").failure?.message.contains("no tracked epoch yet") ?? false)
         for kind in kinds {
             let images = succeed(session, "show \(kind)").images
             XCTAssertEqual(images.count, 1, kind)

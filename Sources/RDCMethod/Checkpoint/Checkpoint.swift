@@ -6,7 +6,7 @@ import NumericCore
 
 /// A clustering read off an embedding: what produced it and each sample's cluster.
 public struct ClusteringRecord: Equatable, Sendable {
-    /// "kmeans", "gmm" or "dbscan".
+    /// "kmeans", "gmm", "dbscan" or "assignments" (self-training's centres).
     public var method: String
     /// Number of clusters found (DBSCAN: excluding noise).
     public var clusterCount: Int
@@ -40,7 +40,8 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable {
 /// Everything needed to continue training: networks, critic, optimiser moments, phase and
 /// epoch counters, generator state, loss history, Phase 2 targets and the latest clustering.
 ///
-/// File format (little-endian), version 2 (version 1 is read too: it lacks the last section):
+/// File format (little-endian), version 3 (versions 1 and 2 are read too: they lack the
+/// sections marked with a later version):
 ///
 ///     bytes 0-7   magic "RDCCKPT1"
 ///     u32         format version (1)
@@ -52,6 +53,11 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable {
 ///     history     count, then phase, epoch, seconds (f64 bits), loss count, (name, value)…
 ///     optional    flag + Phase 1 embeddings tensor; flag + proximity (epoch, target rows as
 ///                 f32 tensor, targets tensor, mean kept neighbours as f64 bits); flag + clustering
+///     selftrain   (version 3) self-training epochs (u32); flag + self-training: centres tensor,
+///                 autoencoder and centres Adam, target tensor [N, K], assignment count + ids (u32),
+///                 batches since the update (u32), flag + changed share (f64 bits); tracked
+///                 epochs: count + (history index, seconds, measure count, (name, f64 bits)…);
+///                 flag + tracking reference: phase, start embeddings tensor, flag + count + ids
 ///     partial     (version 2) flag + unfinished epoch: phase, epoch, order count + order (u32 each),
 ///                 samples done, batches done, loss count + (name, value)…, seconds (f64 bits);
 ///                 then count + (history index, batches) of the history's abandoned epochs
@@ -61,7 +67,7 @@ public struct Checkpoint {
     /// The eight bytes a checkpoint starts with.
     public static let magic = Array("RDCCKPT1".utf8)
     /// Format version written by this code.
-    public static let version: UInt32 = 2
+    public static let version: UInt32 = 3
 
     /// The training state.
     public var state: TrainingState
@@ -153,6 +159,7 @@ public struct Checkpoint {
             writer.append(UInt32(clustering.assignments.count))
             for cluster in clustering.assignments { writer.append(UInt32(bitPattern: Int32(cluster))) }
         }
+        Self.appendSelfTrainingAndTracking(of: state, to: &writer)
         Self.appendPartialEpochs(of: state, to: &writer)
         writer.append(CRC32.checksum(writer.bytes))
         return writer.bytes
@@ -258,6 +265,9 @@ public struct Checkpoint {
             refineOptimizers: refine, pretrainEpochs: pretrainEpochs, refineEpochs: refineEpochs,
             generator: SeededGenerator(state: generatorState), history: history,
             phase1Embeddings: phase1Embeddings, proximity: proximity)
+        if fileVersion >= 3 {
+            try readSelfTrainingAndTracking(into: &state, from: &reader, autoencoderSizes: autoencoderSizes)
+        }
         if fileVersion >= 2 { try readPartialEpochs(into: &state, from: &reader) }
         guard reader.offset == reader.bytes.count else { throw fail("\(reader.bytes.count - reader.offset) unexpected trailing bytes") }
         return Checkpoint(state: state, clustering: clustering)
@@ -309,7 +319,7 @@ public struct Checkpoint {
                 sums.append(NamedLoss(try reader.string(), Float(bitPattern: try reader.uint32())))
             }
             let seconds = Double(bitPattern: try reader.uint64())
-            let expected = (phase == .pretrain ? state.pretrainEpochs : state.refineEpochs) + 1
+            let expected = state.epochs(of: phase) + 1
             guard epoch == expected else { throw fail("the unfinished epoch is numbered \(epoch), expected \(expected)") }
             state.partialEpoch = PartialEpoch(phase: phase, epoch: epoch, order: order, samplesDone: samplesDone,
                                               batchesDone: batchesDone, lossSums: sums, seconds: seconds)
@@ -321,8 +331,121 @@ public struct Checkpoint {
         }
     }
 
+    private static func appendSelfTrainingAndTracking(of state: TrainingState, to writer: inout ByteWriter) {
+        writer.append(UInt32(state.selftrainEpochs))
+        writer.append(UInt32(state.selfTraining == nil ? 0 : 1))
+        if let selfTraining = state.selfTraining {
+            writer.append(selfTraining.centres)
+            append(selfTraining.autoencoderOptimizer, to: &writer)
+            append(selfTraining.centresOptimizer, to: &writer)
+            writer.append(selfTraining.target)
+            appendIDs(selfTraining.assignments, to: &writer)
+            writer.append(UInt32(selfTraining.batchesSinceUpdate))
+            writer.append(UInt32(selfTraining.changedFraction == nil ? 0 : 1))
+            writer.append((selfTraining.changedFraction ?? 0).bitPattern)
+        }
+        let tracked = state.history.enumerated().compactMap { index, record in record.tracked.map { (index, $0) } }
+        writer.append(UInt32(tracked.count))
+        for (index, measures) in tracked {
+            writer.append(UInt32(index))
+            writer.append(measures.seconds.bitPattern)
+            let entries = measures.entries
+            writer.append(UInt32(entries.count))
+            for entry in entries {
+                writer.append(entry.name)
+                writer.append(entry.value.bitPattern)
+            }
+        }
+        writer.append(UInt32(state.trackingReference == nil ? 0 : 1))
+        if let reference = state.trackingReference {
+            writer.append(reference.phase.rawValue)
+            writer.append(reference.startEmbeddings)
+            writer.append(UInt32(reference.lastAssignments == nil ? 0 : 1))
+            if let assignments = reference.lastAssignments { appendIDs(assignments, to: &writer) }
+        }
+    }
+
+    private static func appendIDs(_ ids: [Int], to writer: inout ByteWriter) {
+        writer.append(UInt32(ids.count))
+        for id in ids { writer.append(UInt32(id)) }
+    }
+
+    /// Reads `count` ids, each below `limit`.
+    private static func ids(_ reader: inout ByteReader, below limit: Int, _ what: String) throws -> [Int] {
+        var ids: [Int] = []
+        for index in 0..<(try reader.count(of: what, eachAtLeast: 4)) {
+            let id = Int(try reader.uint32())
+            guard id < limit else {
+                throw CheckpointError(path: "", problem: "\(what) \(index) is \(id), not below \(limit)")
+            }
+            ids.append(id)
+        }
+        return ids
+    }
+
+    private static func readSelfTrainingAndTracking(into state: inout TrainingState, from reader: inout ByteReader,
+                                                    autoencoderSizes: [Int]) throws {
+        func fail(_ problem: String) -> CheckpointError { CheckpointError(path: "", problem: problem) }
+        let latent = state.blueprint.latentSize
+        state.selftrainEpochs = Int(try reader.uint32())
+        if try flag(&reader, "self-training") {
+            let centres = try reader.tensor()
+            guard centres.rank == 2, centres.batchSize >= 1, centres.itemSize == latent, centres.storage.allSatisfy(\.isFinite) else {
+                throw fail("the self-training centres of shape \(centres.shape) are not finite [k, \(latent)] codes")
+            }
+            let k = centres.batchSize
+            let autoencoderOptimizer = try adam(&reader, fitting: autoencoderSizes, "self-training autoencoder")
+            let centresOptimizer = try adam(&reader, fitting: [centres.count], "self-training centres")
+            let target = try reader.tensor()
+            guard target.rank == 2, target.itemSize == k, target.storage.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }) else {
+                throw fail("the self-training target of shape \(target.shape) is not [n, \(k)] probabilities")
+            }
+            let assignments = try ids(&reader, below: k, "self-training assignment")
+            guard assignments.count == target.batchSize else {
+                throw fail("self-training has \(assignments.count) assignments for a target of \(target.batchSize) rows")
+            }
+            let batchesSinceUpdate = Int(try reader.uint32())
+            let hasChanged = try flag(&reader, "changed share")
+            let changed = Double(bitPattern: try reader.uint64())
+            guard !hasChanged || (0...1).contains(changed) else { throw fail("the changed share of assignments is \(changed)") }
+            state.selfTraining = SelfTrainingState(
+                layer: SoftAssignment(centres: centres), autoencoderOptimizer: autoencoderOptimizer, centresOptimizer: centresOptimizer,
+                target: target, assignments: assignments, batchesSinceUpdate: batchesSinceUpdate,
+                changedFraction: hasChanged ? changed : nil)
+        }
+        for _ in 0..<(try reader.count(of: "tracked epoch", eachAtLeast: 16)) {
+            let index = Int(try reader.uint32())
+            let seconds = Double(bitPattern: try reader.uint64())
+            var entries: [(name: String, value: Double)] = []
+            for _ in 0..<(try reader.count(of: "tracked measure", eachAtLeast: 12)) {
+                entries.append((try reader.string(), Double(bitPattern: try reader.uint64())))
+            }
+            guard state.history.indices.contains(index) else { throw fail("tracked epoch \(index) is not in the history") }
+            guard seconds.isFinite, seconds >= 0, let measures = TrackedMeasures(entries: entries, seconds: seconds) else {
+                throw fail("the tracked measures of history entry \(index) are not valid (unknown names, repeated or non-finite values)")
+            }
+            state.history[index].tracked = measures
+        }
+        if try flag(&reader, "tracking reference") {
+            guard let phase = TrainingPhase(rawValue: try reader.string()) else { throw fail("unknown phase of the tracking reference") }
+            let embeddings = try reader.tensor()
+            guard embeddings.rank == 2, embeddings.itemSize == latent, embeddings.storage.allSatisfy(\.isFinite) else {
+                throw fail("the tracking reference of shape \(embeddings.shape) is not finite [n, \(latent)] codes")
+            }
+            var last: [Int]?
+            if try flag(&reader, "tracked clustering") {
+                let assignments = try ids(&reader, below: Int(UInt32.max), "tracked cluster")
+                guard assignments.count == embeddings.batchSize else {
+                    throw fail("the tracked clustering has \(assignments.count) ids for \(embeddings.batchSize) embeddings")
+                }
+                last = assignments
+            }
+            state.trackingReference = TrackingReference(phase: phase, startEmbeddings: embeddings, lastAssignments: last)
+        }
+    }
+
     /// The methods whose clusterings a checkpoint may hold; only DBSCAN marks noise (−1).
-    private static let clusteringMethods: Set<String> = ["kmeans", "gmm", "dbscan"]
+    private static let clusteringMethods: Set<String> = ["kmeans", "gmm", "dbscan", "assignments"]
 
     private static func clusteringRecord(_ reader: inout ByteReader) throws -> ClusteringRecord {
         func fail(_ problem: String) -> CheckpointError { CheckpointError(path: "", problem: problem) }

@@ -28,31 +28,14 @@ public struct ProximityTargets: Equatable, Sendable {
     ///   - quantile: q; anchors whose mean neighbour distance is above the q-quantile are dropped.
     public static func compute(embeddings: Tensor, neighbours: Int, quantile: Float) throws -> ProximityTargets {
         let unit = normalisedRows(embeddings)
-        let n = unit.batchSize, width = unit.itemSize
-        let lists = try NearestNeighbours.search(unit, neighbours: neighbours)
-        // Filter 1: keep j in i's list only where i is in j's list too.
-        var kept = [[Int32]](repeating: [], count: n)
-        var radius = [Float](repeating: .infinity, count: n)
-        var keptTotal = 0
-        for i in 0..<n {
-            var sum: Float = 0
-            for (j, distance) in zip(lists.neighbours(of: i), lists.neighbourDistances(of: i))
-            where lists.neighbours(of: Int(j)).contains(Int32(i)) {
-                kept[i].append(j)
-                sum += distance
-            }
-            keptTotal += kept[i].count
-            if !kept[i].isEmpty { radius[i] = sum / Float(kept[i].count) }
-        }
-        // Filter 2: anchors at or below the q-quantile of the radii of points that kept a neighbour.
-        let finite = radius.filter { $0.isFinite }.sorted()
-        let threshold = finite.isEmpty ? -Float.infinity : quantileValue(finite, quantile)
-        var targetRow = [Int32](repeating: -1, count: n)
+        let width = unit.itemSize
+        let neighbourhood = try MutualNeighbourhood(unitEmbeddings: unit, neighbours: neighbours, quantile: quantile)
+        var targetRow = [Int32](repeating: -1, count: neighbourhood.kept.count)
         var targets: [Float] = []
-        for i in 0..<n where radius[i] <= threshold {
+        for i in neighbourhood.anchors {
             targetRow[i] = Int32(targets.count / width)
             var centroid = Array(unit.storage[(i * width)..<((i + 1) * width)])
-            for j in kept[i] {
+            for j in neighbourhood.kept[i] {
                 for d in 0..<width { centroid[d] += unit.storage[Int(j) * width + d] }
             }
             let norm = max(centroid.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
@@ -60,7 +43,7 @@ public struct ProximityTargets: Equatable, Sendable {
         }
         return ProximityTargets(targetRow: targetRow,
                                 targets: Tensor(shape: [targets.count / width, width], storage: targets),
-                                meanKeptNeighbours: n == 0 ? 0 : Double(keptTotal) / Double(n))
+                                meanKeptNeighbours: neighbourhood.meanKept)
     }
 
     /// β·mean over the batch's active anchors of ‖z_i/‖z_i‖ − t_i‖², with its gradient in z.
@@ -112,5 +95,55 @@ public struct ProximityTargets: Equatable, Sendable {
         let position = Float(sorted.count - 1) * min(max(q, 0), 1)
         let lower = Int(position.rounded(.down)), upper = min(lower + 1, sorted.count - 1)
         return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - Float(lower))
+    }
+}
+
+/// Phase 2's two filters (method.md, steps 2–3) on unit-length embeddings: each point's mutual
+/// M nearest neighbours, and the anchors whose mean distance to them is at most the q-quantile.
+public struct MutualNeighbourhood: Sendable {
+    /// For each point, the neighbours that also count it among their M nearest.
+    public let kept: [[Int32]]
+    /// The active anchors, ascending.
+    public let anchors: [Int]
+
+    /// The filters on `unitEmbeddings` ([N, L], rows of length 1).
+    public init(unitEmbeddings unit: Tensor, neighbours: Int, quantile: Float) throws {
+        let n = unit.batchSize
+        let lists = try NearestNeighbours.search(unit, neighbours: neighbours)
+        // Filter 1: keep j in i's list only where i is in j's list too.
+        var kept = [[Int32]](repeating: [], count: n)
+        var radius = [Float](repeating: .infinity, count: n)
+        for i in 0..<n {
+            var sum: Float = 0
+            for (j, distance) in zip(lists.neighbours(of: i), lists.neighbourDistances(of: i))
+            where lists.neighbours(of: Int(j)).contains(Int32(i)) {
+                kept[i].append(j)
+                sum += distance
+            }
+            if !kept[i].isEmpty { radius[i] = sum / Float(kept[i].count) }
+        }
+        // Filter 2: anchors at or below the q-quantile of the radii of points that kept a neighbour.
+        let finite = radius.filter { $0.isFinite }.sorted()
+        let threshold = finite.isEmpty ? -Float.infinity : ProximityTargets.quantileValue(finite, quantile)
+        self.kept = kept
+        anchors = (0..<n).filter { radius[$0] <= threshold }
+    }
+
+    /// Mean number of mutual neighbours kept per point.
+    public var meanKept: Double {
+        kept.isEmpty ? 0 : Double(kept.reduce(0) { $0 + $1.count }) / Double(kept.count)
+    }
+
+    /// The share of the anchors' kept neighbours whose label differs from the anchor's: how
+    /// often Phase 2's targets pull a point towards another class (nil when no anchor kept one).
+    public func impurity(labels: [Int]) -> Double? {
+        var pairs = 0, impure = 0
+        for i in anchors {
+            for j in kept[i] {
+                pairs += 1
+                if labels[Int(j)] != labels[i] { impure += 1 }
+            }
+        }
+        return pairs == 0 ? nil : Double(impure) / Double(pairs)
     }
 }

@@ -103,7 +103,7 @@ public struct TrainingState {
     /// Phase 2's optimisers, created fresh when Phase 2 starts.
     public var refineOptimizers: OptimizerPair?
     /// Complete epochs run in each phase.
-    public var pretrainEpochs = 0, refineEpochs = 0
+    public var pretrainEpochs = 0, refineEpochs = 0, selftrainEpochs = 0
     /// The epoch an interrupt or a divergence stopped mid-way, if any; the next call of its
     /// phase finishes it first.
     public var partialEpoch: PartialEpoch?
@@ -115,6 +115,10 @@ public struct TrainingState {
     public var phase1Embeddings: Tensor?
     /// Phase 2's current targets and the Phase 2 epoch count when they were computed.
     public var proximity: (targets: ProximityTargets, computedAtEpoch: Int)?
+    /// Self-training's centres, optimisers and target distribution, once it has started.
+    public var selfTraining: SelfTrainingState?
+    /// What tracking compares against, once a call has been tracked.
+    public var trackingReference: TrackingReference?
 
     /// Fresh networks and optimisers from `blueprint`, initialised from `seed`.
     public init(blueprint: ModelBlueprint, seed: UInt64) {
@@ -131,7 +135,9 @@ public struct TrainingState {
                 pretrainOptimizers: OptimizerPair, refineOptimizers: OptimizerPair?,
                 pretrainEpochs: Int, refineEpochs: Int, generator: SeededGenerator, history: [EpochRecord],
                 phase1Embeddings: Tensor?, proximity: (targets: ProximityTargets, computedAtEpoch: Int)?,
-                partialEpoch: PartialEpoch? = nil) {
+                partialEpoch: PartialEpoch? = nil, selftrainEpochs: Int = 0, selfTraining: SelfTrainingState? = nil,
+                trackingReference: TrackingReference? = nil) {
+        self.trackingReference = trackingReference
         self.blueprint = blueprint
         self.autoencoder = autoencoder
         self.critic = critic
@@ -144,30 +150,53 @@ public struct TrainingState {
         self.phase1Embeddings = phase1Embeddings
         self.proximity = proximity
         self.partialEpoch = partialEpoch
+        self.selftrainEpochs = selftrainEpochs
+        self.selfTraining = selfTraining
+    }
+
+    /// Complete epochs of `phase`.
+    public func epochs(of phase: TrainingPhase) -> Int {
+        switch phase {
+        case .pretrain: pretrainEpochs
+        case .refine: refineEpochs
+        case .selftrain: selftrainEpochs
+        }
+    }
+
+    /// Books finished epochs of `phase`: its counter and the history.
+    mutating func book(_ records: [EpochRecord], of phase: TrainingPhase) {
+        switch phase {
+        case .pretrain: pretrainEpochs += records.count
+        case .refine: refineEpochs += records.count
+        case .selftrain: selftrainEpochs += records.count
+        }
+        history += records
     }
 
     /// Keeps the unfinished epoch only if the next call of `phase` on `sampleCount` samples can
     /// finish it; otherwise moves it into the history as an abandoned epoch.
     public mutating func settlePartialEpoch(for phase: TrainingPhase, sampleCount: Int) {
         guard let partial = partialEpoch else { return }
-        let nextEpoch = (phase == .pretrain ? pretrainEpochs : refineEpochs) + 1
+        let nextEpoch = epochs(of: phase) + 1
         if partial.phase == phase && partial.order.count == sampleCount && partial.epoch == nextEpoch { return }
         history.append(partial.abandonedRecord)
         partialEpoch = nil
     }
 
-    /// "untrained", "pretrain 10 + refine 2 epochs", or with an unfinished epoch
+    /// "untrained", "pretrain 10 + refine 2 epochs", with self-training when it ran
+    /// ("pretrain 10 + selftrain 4 epochs"), or with an unfinished epoch
     /// "pretrain 3 epochs + 37 batches, refine 0 epochs".
     public var progressDescription: String {
-        let pretrainBatches = partialBatches(of: .pretrain), refineBatches = partialBatches(of: .refine)
-        if pretrainBatches == 0 && refineBatches == 0 {
-            if pretrainEpochs == 0 && refineEpochs == 0 { return "untrained" }
-            return "pretrain \(pretrainEpochs) + refine \(refineEpochs) epochs"
+        let phases = TrainingPhase.allCases.filter { $0 != .selftrain || selftrainEpochs > 0 || partialBatches(of: $0) > 0 }
+        if phases.allSatisfy({ partialBatches(of: $0) == 0 }) {
+            if phases.allSatisfy({ epochs(of: $0) == 0 }) { return "untrained" }
+            return phases.map { "\($0.rawValue) \(epochs(of: $0))" }.joined(separator: " + ") + " epochs"
         }
-        func phase(_ name: String, _ epochs: Int, _ batches: Int) -> String {
-            "\(name) \(epochs) epoch\(epochs == 1 ? "" : "s")" + (batches > 0 ? " + \(batches) batch\(batches == 1 ? "" : "es")" : "")
-        }
-        return phase("pretrain", pretrainEpochs, pretrainBatches) + ", " + phase("refine", refineEpochs, refineBatches)
+        return phases.map { phase in
+            let epochs = epochs(of: phase), batches = partialBatches(of: phase)
+            return "\(phase.rawValue) \(epochs) epoch\(epochs == 1 ? "" : "s")"
+                + (batches > 0 ? " + \(batches) batch\(batches == 1 ? "" : "es")" : "")
+        }.joined(separator: ", ")
     }
 
     /// Batches applied in the phase's unfinished epoch (0 when there is none).
@@ -183,8 +212,10 @@ public enum Trainer {
     /// marked `throws` like `refine` so callers handle both phases alike.
     public static func pretrain(_ state: inout TrainingState, samples: Tensor, epochs: Int,
                                 settings: PretrainSettings, cancellation: CancellationToken,
-                                observer: TrainingObserver = TrainingObserver()) throws -> TrainingOutcome {
+                                observer: TrainingObserver = TrainingObserver(),
+                                tracking: TrackingSettings? = nil) throws -> TrainingOutcome {
         state.pretrainOptimizers.setLearningRate(settings.learningRate)
+        startTracking(&state, phase: .pretrain, samples: samples, tracking: tracking)
         state.settlePartialEpoch(for: .pretrain, sampleCount: samples.batchSize)
         var generator = state.generator
         var partial = state.partialEpoch
@@ -192,13 +223,13 @@ public enum Trainer {
         defer {
             state.generator = generator
             state.partialEpoch = partial
-            state.pretrainEpochs += records.count
-            state.history += records
+            state.book(records, of: .pretrain)
         }
         return try EpochLoop.run(
             phase: .pretrain, sampleCount: samples.batchSize, batchSize: settings.batchSize, epochs: epochs,
             firstEpochNumber: state.pretrainEpochs + 1, partial: &partial, generator: &generator,
-            cancellation: cancellation, observer: observer, epochFinished: { records.append($0) }) { rows, generator in
+            cancellation: cancellation, observer: observer, epochFinished: { records.append($0) },
+            afterEpoch: { try track(&$0, state: &state, samples: samples, tracking: tracking) }) { rows, generator in
             try namedLosses(acai: settings.acai.criticEnabled, proximity: false) {
                 try AutoencoderStep.train(
                     autoencoder: &state.autoencoder, critic: &state.critic, batch: samples.gathering(rows: rows),
@@ -215,7 +246,8 @@ public enum Trainer {
     /// before that are kept.
     public static func refine(_ state: inout TrainingState, samples: Tensor, epochs: Int,
                               settings: RefineSettings, cancellation: CancellationToken,
-                              observer: TrainingObserver = TrainingObserver()) throws -> TrainingOutcome {
+                              observer: TrainingObserver = TrainingObserver(),
+                              tracking: TrackingSettings? = nil) throws -> TrainingOutcome {
         guard settings.neighbours >= 1, settings.neighbours < samples.batchSize else {
             throw ModelError(description: "refine needs M between 1 and \(samples.batchSize - 1) for \(samples.batchSize) samples, got M=\(settings.neighbours)")
         }
@@ -224,6 +256,7 @@ public enum Trainer {
         optimizers.setLearningRate(settings.learningRate)
         let beta = settings.effectiveBeta(inputSize: state.blueprint.inputSize, latentSize: state.blueprint.latentSize)
         state.settlePartialEpoch(for: .refine, sampleCount: samples.batchSize)
+        startTracking(&state, phase: .refine, samples: samples, tracking: tracking)
         var generator = state.generator
         var partial = state.partialEpoch
         var records: [EpochRecord] = []
@@ -231,8 +264,7 @@ public enum Trainer {
             state.refineOptimizers = optimizers
             state.generator = generator
             state.partialEpoch = partial
-            state.refineEpochs += records.count
-            state.history += records
+            state.book(records, of: .refine)
         }
         return try EpochLoop.run(
             phase: .refine, sampleCount: samples.batchSize, batchSize: settings.batchSize, epochs: epochs,
@@ -245,6 +277,10 @@ public enum Trainer {
                 let targets = try ProximityTargets.compute(embeddings: embed(state.autoencoder, samples: samples),
                                                            neighbours: settings.neighbours, quantile: settings.quantile)
                 state.proximity = (targets, phaseEpoch)
+            },
+            afterEpoch: {
+                try track(&$0, state: &state, samples: samples, tracking: tracking,
+                          neighbourhood: (settings.neighbours, settings.quantile))
             }) { rows, generator in
             guard let targets = state.proximity?.targets else { return [] }
             return try namedLosses(acai: settings.acai.criticEnabled, proximity: true) {
@@ -255,6 +291,24 @@ public enum Trainer {
                     latentTerm: { targets.loss(latent: $0, batchRows: rows, beta: beta) })
             }
         }
+    }
+
+    /// Takes the tracking reference of `phase` (its embeddings now) unless tracking is off or
+    /// the reference already belongs to this phase.
+    static func startTracking(_ state: inout TrainingState, phase: TrainingPhase, samples: Tensor, tracking: TrackingSettings?) {
+        guard tracking != nil, state.trackingReference?.phase != phase
+                || state.trackingReference?.startEmbeddings.batchSize != samples.batchSize else { return }
+        state.trackingReference = TrackingReference(phase: phase, startEmbeddings: embed(state.autoencoder, samples: samples),
+                                                    lastAssignments: state.trackingReference?.lastAssignments)
+    }
+
+    /// Measures the state into `record` when tracking is on and the epoch is due.
+    static func track(_ record: inout EpochRecord, state: inout TrainingState, samples: Tensor, tracking: TrackingSettings?,
+                      neighbourhood: (neighbours: Int, quantile: Float)? = nil) throws {
+        guard let tracking, record.epoch % max(tracking.every, 1) == 0, var reference = state.trackingReference else { return }
+        record.tracked = try Tracker.measure(state, phase: record.phase, epoch: record.epoch, samples: samples,
+                                             settings: tracking, reference: &reference, neighbourhood: neighbourhood)
+        state.trackingReference = reference
     }
 
     /// Raw embeddings E(X) of every sample ([N, L]), computed in chunks without touching the

@@ -21,12 +21,15 @@ public final class CancellationToken: Sendable {
     public var isCancelled: Bool { flag.load(ordering: .relaxed) }
 }
 
-/// The two training phases of R-DC.
+/// The training phases: R-DC's two, and the paper's comparison arm.
 public enum TrainingPhase: String, Codable, Sendable, CaseIterable {
     /// Phase 1: instance-level self-supervision (reconstruction + ACAI).
     case pretrain
     /// Phase 2: proximity-level self-supervision (reconstruction + pull to neighbour centroids).
     case refine
+    /// Phase 3, the ablation's other arm: pseudo-supervision by DEC's self-training (with
+    /// IDEC's reconstruction term when its weight is above 0).
+    case selftrain
 }
 
 /// A named scalar loss (order matters: it is the order users see).
@@ -62,14 +65,18 @@ public struct EpochRecord: Equatable, Sendable {
     /// For an epoch abandoned before its end (interrupted, then another phase ran): the
     /// batches that were applied. Nil for a complete epoch.
     public var partialBatches: Int?
+    /// What tracking measured after this epoch, when it was tracked.
+    public var tracked: TrackedMeasures?
 
     /// An epoch record.
-    public init(phase: TrainingPhase, epoch: Int, losses: [NamedLoss], seconds: Double, partialBatches: Int? = nil) {
+    public init(phase: TrainingPhase, epoch: Int, losses: [NamedLoss], seconds: Double, partialBatches: Int? = nil,
+                tracked: TrackedMeasures? = nil) {
         self.phase = phase
         self.epoch = epoch
         self.losses = losses
         self.seconds = seconds
         self.partialBatches = partialBatches
+        self.tracked = tracked
     }
 }
 
@@ -95,6 +102,9 @@ public enum TrainingOutcome: Equatable, Sendable {
     /// Stopped because batch `batch` (1-based) of epoch `epoch` (of the phase) gave a
     /// non-finite loss or gradient: that batch was not applied, the ones before it were.
     case diverged(epoch: Int, batch: Int, losses: [NamedLoss])
+    /// Stopped early by the phase's own rule (self-training: too few assignments changed
+    /// between two target updates) after `batches` of epoch `epoch` (of the phase).
+    case converged(epoch: Int, batches: Int, reason: String)
 }
 
 /// An epoch that stopped before its end (interrupt or divergence): which samples it visits in
@@ -143,6 +153,12 @@ public struct PartialEpoch: Equatable, Sendable {
     }
 }
 
+/// Thrown by a batch step that finds, before changing anything, that the phase has converged.
+struct ConvergedBeforeStep: Error {
+    /// Why, in words (e.g. "0.04% of assignments changed, below tol=0.1%").
+    let reason: String
+}
+
 /// Thrown by a batch step whose loss or gradients are not finite; nothing of it was applied.
 struct NonFiniteStep: Error {
     /// The batch's losses as computed (some of them NaN or ±∞, or all finite when a
@@ -154,8 +170,10 @@ struct NonFiniteStep: Error {
 enum EpochLoop {
     /// Runs `epochs` epochs over `sampleCount` items, numbered from `firstEpochNumber` within the
     /// phase; `trainBatch` trains on the given item indices and returns that batch's losses (or
-    /// throws `NonFiniteStep`, which stops the run with `.diverged`). `beforeEpoch` runs at the
-    /// start of each epoch with its phase-level number; its errors propagate. A `partial` epoch
+    /// throws `NonFiniteStep`, which stops the run with `.diverged`, or `ConvergedBeforeStep`,
+    /// which stops it with `.converged`). `beforeEpoch` runs at the
+    /// start of each epoch with its phase-level number, `afterEpoch` at its end on its record
+    /// (tracking adds its measures there); their errors propagate. A `partial` epoch
     /// (of this phase, over these samples, numbered `firstEpochNumber`: see
     /// `TrainingState.settlePartialEpoch`) is finished first, as the first of the `epochs`; when
     /// the run stops mid-epoch, `partial` is left describing that epoch. Every finished epoch's
@@ -166,14 +184,17 @@ enum EpochLoop {
                     cancellation: CancellationToken, observer: TrainingObserver,
                     epochFinished: (EpochRecord) -> Void,
                     beforeEpoch: (Int) throws -> Void = { _ in },
+                    afterEpoch: (inout EpochRecord) throws -> Void = { _ in },
                     trainBatch: ([Int], inout SeededGenerator) throws -> [NamedLoss]) throws -> TrainingOutcome {
         guard epochs > 0 else { return .finished }
         let started = Date()
         var latest: TrainingProgress?
+        var tracked: TrackedMeasures?
         func report(_ moment: TrainingProgress.Moment, epoch: Int, batch: Int, batches: Int, losses: [NamedLoss]) {
             let progress = TrainingProgress(
                 phase: phase, epochs: firstEpochNumber...(firstEpochNumber + epochs - 1), epoch: epoch,
-                batch: batch, batches: batches, losses: losses, elapsedSeconds: Date().timeIntervalSince(started), moment: moment)
+                batch: batch, batches: batches, losses: losses, elapsedSeconds: Date().timeIntervalSince(started), moment: moment,
+                tracked: tracked)
             latest = progress
             observer.report(progress)
         }
@@ -209,6 +230,10 @@ enum EpochLoop {
                 } catch let failure as NonFiniteStep {
                     stop()
                     return .diverged(epoch: epoch, batch: current.batchesDone + 1, losses: failure.losses)
+                } catch let converged as ConvergedBeforeStep {
+                    // An epoch that converged before its first batch leaves nothing to finish.
+                    if current.batchesDone > 0 { stop() } else { partial = nil }
+                    return .converged(epoch: epoch, batches: current.batchesDone, reason: converged.reason)
                 }
                 if current.lossSums.isEmpty { current.lossSums = losses.map { NamedLoss($0.name, 0) } }
                 for index in losses.indices { current.lossSums[index].value += losses[index].value }
@@ -218,7 +243,9 @@ enum EpochLoop {
             }
             current.seconds += Date().timeIntervalSince(resumedAt)
             partial = nil
-            let record = EpochRecord(phase: phase, epoch: current.epoch, losses: current.meanLosses, seconds: current.seconds)
+            var record = EpochRecord(phase: phase, epoch: current.epoch, losses: current.meanLosses, seconds: current.seconds)
+            try afterEpoch(&record)
+            tracked = record.tracked ?? tracked
             epochFinished(record)
             report(.epochEnd, epoch: epoch, batch: batches, batches: batches, losses: record.losses)
         }

@@ -30,10 +30,13 @@ public struct TrainingProgress: Sendable, Equatable {
     public var elapsedSeconds: Double
     /// What this record reports.
     public var moment: Moment
+    /// The latest tracked measures of this run (see `TrackingSettings`), once there are some.
+    public var tracked: TrackedMeasures?
 
     /// A progress record.
     public init(phase: TrainingPhase, epochs: ClosedRange<Int>, epoch: Int, batch: Int, batches: Int,
-                losses: [NamedLoss], elapsedSeconds: Double, moment: Moment) {
+                losses: [NamedLoss], elapsedSeconds: Double, moment: Moment, tracked: TrackedMeasures? = nil) {
+        self.tracked = tracked
         self.phase = phase
         self.epochs = epochs
         self.epoch = epoch

@@ -16,7 +16,8 @@ extension SessionState {
             throw CommandFailure("k=\(k) clusters need at least \(k) images; the data has \(data.count)")
         }
         let embedding = try self.embedding()
-        let points = Self.points(of: embedding, in: space)
+        // Self-training's centres live among the raw embeddings.
+        let points = Self.points(of: embedding, in: method == .assignments ? .raw : space)
         let record: ClusteringRecord
         var details: String
         switch method {
@@ -31,6 +32,13 @@ extension SessionState {
                                       space: space.rawValue, inertia: nil)
             details = "best of \(restarts) runs, log-likelihood \(formatFigure(result.logLikelihood))"
                 + (result.converged ? "" : " (not converged in \(result.iterations) iterations)")
+        case .assignments:
+            guard let selfTraining = model?.selfTraining, selfTraining.assignments.count == data.count else {
+                throw CommandFailure("method=assignments reads the clusters off self-training's centres: run `selftrain` first")
+            }
+            record = ClusteringRecord(method: method.rawValue, clusterCount: selfTraining.layer.clusterCount,
+                                      assignments: selfTraining.clusters(of: points), space: EmbeddingSpace.raw.rawValue, inertia: nil)
+            details = "argmax of the soft assignments to self-training's \(selfTraining.layer.clusterCount) centres"
         case .dbscan:
             let eps = options.eps, minimum = options.minimumPoints
             let result = try DBSCAN(eps: eps, minPoints: minimum).fit(points)
@@ -42,7 +50,7 @@ extension SessionState {
         previousClustering = clustering
         clustering = ClusteringSnapshot(record: record, points: points, madeAfter: trainingPosition)
         lastScores = []
-        context.say("\(method.rawValue): \(record.clusterCount) clusters of \(data.count) \(space.rawValue) embeddings (\(trainingPosition)); \(details)")
+        context.say("\(method.rawValue): \(record.clusterCount) clusters of \(data.count) \(record.space) embeddings (\(trainingPosition)); \(details)")
         context.say("cluster sizes: " + Self.clusterSizes(record.assignments).map { "\($0.cluster == -1 ? "noise" : "c\($0.cluster)")=\($0.size)" }
             .joined(separator: " "))
     }

@@ -4,6 +4,7 @@
 import Foundation
 import RDCMethod
 import NumericCore
+import SafeFiles
 
 extension SessionState {
     func showStatus(_ context: CommandContext) {
@@ -16,8 +17,9 @@ extension SessionState {
         if let model {
             let blueprint = model.blueprint
             rows.append(["model", "\(blueprint.kind.rawValue), \(Self.shapeText(blueprint.inputShape)) → latent \(blueprint.latentSize)"])
-            for phase in TrainingPhase.allCases {
-                let epochs = phase == .pretrain ? model.pretrainEpochs : model.refineEpochs
+            // Self-training, the ablation's arm, appears once it has run.
+            for phase in TrainingPhase.allCases where phase != .selftrain || model.selfTraining != nil {
+                let epochs = model.epochs(of: phase)
                 let partial = model.partialEpoch.flatMap { $0.phase == phase ? $0 : nil }
                 rows.append(["\(phase.rawValue) epochs", String(epochs) + (partial.map {
                     " + \(formatBatches($0.batchesDone)) of epoch \($0.epoch) (\(formatCount($0.samplesDone)) of \(formatCount($0.order.count)) images)"
@@ -38,6 +40,7 @@ extension SessionState {
         if !lastScores.isEmpty {
             rows.append(["scores", lastScores.map { "\($0.0)=\(String(format: "%.4f", $0.1))" }.joined(separator: " ")])
         }
+        rows.append(["tracking", trackingDescription.replacingOccurrences(of: "tracking ", with: "")])
         rows.append(["threads", String(ComputeThreads.count)])
         // The instruction set differs between machines; `backend` alone shows it with the kernels.
         rows.append(["backend", "\(ConvolutionBackend.current.rawValue) (convolutions; `backend` for details)"])
@@ -51,16 +54,27 @@ extension SessionState {
             context.say("no training yet")
             return
         }
-        var names: [String] = []
-        for record in model.history { for loss in record.losses where !names.contains(loss.name) { names.append(loss.name) } }
+        let table = Self.historyTable(model) { formatFigure($0) }
+        context.emit(.table(Table(title: "training history", header: table.header, rows: table.rows)))
+    }
+
+    /// Every epoch so far (an unfinished one last) as a header and rows: phase, epoch, each loss,
+    /// seconds, then each tracked measure when some epoch was tracked. `figure` writes a number.
+    static func historyTable(_ model: TrainingState, figure: (Double) -> String) -> (header: [String], rows: [[String]]) {
         var records = model.history
         if let partial = model.partialEpoch { records.append(partial.abandonedRecord) }
-        let rows = records.map { record in
-            [record.phase.rawValue, String(record.epoch) + (record.partialBatches.map { " (\(formatBatches($0)))" } ?? "")]
-                + names.map { name in record.losses.first { $0.name == name }.map { formatFigure(Double($0.value)) } ?? "" }
-                + [String(format: "%.1f", record.seconds)]
+        var lossNames: [String] = []
+        for record in records { for loss in record.losses where !lossNames.contains(loss.name) { lossNames.append(loss.name) } }
+        let measureNames = TrackedMeasures.names.filter { name in records.contains { $0.tracked?.entries.contains { $0.name == name } ?? false } }
+        let rows = records.map { record -> [String] in
+            let epoch = String(record.epoch) + (record.partialBatches.map { " (\(formatBatches($0)))" } ?? "")
+            let losses: [String] = lossNames.map { name in record.losses.first { $0.name == name }.map { figure(Double($0.value)) } ?? "" }
+            let measures: [String] = measureNames.map { name in
+                record.tracked?.entries.first { $0.name == name }.map { figure($0.value) } ?? ""
+            }
+            return [record.phase.rawValue, epoch] + losses + [String(format: "%.1f", record.seconds)] + measures
         }
-        context.emit(.table(Table(title: "training history", header: ["phase", "epoch"] + names + ["seconds"], rows: rows)))
+        return (["phase", "epoch"] + lossNames + ["seconds"] + measureNames, rows)
     }
 
     mutating func setSeed(_ context: CommandContext) {
@@ -93,6 +107,19 @@ extension SessionState {
         context.emit(context.invocation.asksForPager ? .page(text) : .text(text + "\n", stream: .stdout))
     }
 
+    mutating func setTracking(_ context: CommandContext) {
+        let options = TrackOptions(context.invocation)
+        trackEvery = options.every
+        trackRestarts = options.restarts
+        context.say(trackingDescription)
+    }
+
+    /// "tracking every 2 epochs (k-means, 3 restarts)" or "tracking off".
+    var trackingDescription: String {
+        trackEvery == 0 ? "tracking off"
+            : "tracking every \(trackEvery == 1 ? "epoch" : "\(trackEvery) epochs") (k-means, \(trackRestarts) restarts)"
+    }
+
     mutating func reset(_ context: CommandContext) {
         self = SessionState(seed: seed)
         context.say("session reset: no data, no model (seed \(seed) and \(ComputeThreads.count) threads kept)")
@@ -114,8 +141,23 @@ extension SessionState {
             array = .float32(embedding.storage, rows: embedding.batchSize, columns: embedding.itemSize)
         case .labels:
             array = .int64(try requireClustering().record.assignments.map(Int64.init))
+        case .history:
+            let (_, model) = try requireModel()
+            guard path.lowercased().hasSuffix(".csv") else {
+                throw CommandFailure("the history is a table: export it to a .csv file, not \(path)")
+            }
+            let table = Self.historyTable(model) { String(format: "%.6g", $0) }
+            let lines = ([table.header] + table.rows).map { $0.map(Self.csvField).joined(separator: ",") }
+            try SafeFile.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: path)
+            context.say("wrote \(table.rows.count) epochs × \(table.header.count) columns of training history to \(path)")
+            return
         }
         try array.write(to: path)
         context.say("wrote \(array.shapeText) \(array.typeName) to \(path)")
+    }
+
+    /// A CSV field, quoted when it holds a comma, a quote or a space.
+    private static func csvField(_ text: String) -> String {
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == " " }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 }

@@ -16,6 +16,7 @@ extension SessionState {
         case .clusters: image = try showClusters(context.invocation)
         case .embedding: image = try showEmbedding(context.invocation)
         case .losses: image = try showLosses()
+        case .metrics: image = try showMetrics()
         case .confusion: image = try showConfusion()
         }
         context.emit(.image(image))
@@ -134,11 +135,30 @@ extension SessionState {
         let series = names.map { name in
             LossSeries(name: name, values: history.map { record in record.losses.first { $0.name == name }?.value ?? .nan })
         }
-        let firstRefine = history.firstIndex { $0.phase == .refine }
-        let boundary = firstRefine.flatMap { $0 > 0 ? Double($0) - 0.5 : nil }
-        return try Figures.lossCurves(series: series, phaseBoundary: boundary,
-                                      title: "losses per epoch: pretrain \(model.pretrainEpochs), refine \(model.refineEpochs)",
-                                      xLabel: "epoch (both phases)")
+        return try Figures.lossCurves(series: series, phaseBoundaries: Self.phaseBoundaries(history),
+                                      title: "losses per epoch: \(model.progressDescription)", xLabel: "epoch (all phases)")
+    }
+
+    private func showMetrics() throws -> RenderedImage {
+        let (_, model) = try requireModel()
+        let history = model.history
+        let names = TrackedMeasures.names.filter { name in history.contains { $0.tracked?.entries.contains { $0.name == name } ?? false } }
+        guard !names.isEmpty else {
+            throw CommandFailure("no tracked epoch yet; train with `track=N` (or set `track every=N`) first")
+        }
+        let series = names.map { name in
+            MetricSeries(name: name, values: history.map { record in record.tracked?.entries.first { $0.name == name }?.value ?? .nan })
+        }
+        return try Figures.metricPanels(series: series, phaseBoundaries: Self.phaseBoundaries(history),
+                                        title: "tracked measures per epoch: \(model.progressDescription)")
+    }
+
+    /// A boundary between consecutive epochs of different phases, e.g. "pretrain | refine".
+    private static func phaseBoundaries(_ history: [EpochRecord]) -> [PhaseBoundary] {
+        zip(history.indices, history.indices.dropFirst()).compactMap { before, after in
+            history[before].phase == history[after].phase ? nil
+                : PhaseBoundary(position: Double(before) + 0.5, label: "\(history[before].phase.rawValue) | \(history[after].phase.rawValue)")
+        }
     }
 
     /// Labels × clusters, the columns ordered by the Hungarian map (the cluster matched to the

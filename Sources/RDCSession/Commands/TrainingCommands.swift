@@ -32,7 +32,8 @@ extension SessionState {
         let epochs = options.epochs, settings = options.settings
         let reporter = ProgressReporter(emit: context.emit)
         let outcome = try Trainer.pretrain(&model!, samples: data.samples, epochs: epochs, settings: settings,
-                                           cancellation: context.cancellation, observer: reporter.observer)
+                                           cancellation: context.cancellation, observer: reporter.observer,
+                                           tracking: trackingSettings(options.track, data: data))
         modelChanged()
         let defaults = PretrainSettings()
         try finishTraining(outcome, phase: .pretrain, final: reporter.final, context: context,
@@ -59,7 +60,8 @@ extension SessionState {
         let outcome: TrainingOutcome
         do {
             outcome = try Trainer.refine(&model!, samples: data.samples, epochs: epochs, settings: settings,
-                                         cancellation: context.cancellation, observer: reporter.observer)
+                                         cancellation: context.cancellation, observer: reporter.observer,
+                                         tracking: trackingSettings(options.track, data: data))
         } catch {
             modelChanged()
             throw CommandFailure("refine stopped: \(CommandFailure.describe(error))", keepsChanges: true)
@@ -69,6 +71,47 @@ extension SessionState {
         try finishTraining(outcome, phase: .refine, final: reporter.final, context: context,
                            suspects: [("lr", Double(settings.learningRate), Double(RefineSettings().learningRate)),
                                       ("beta", Double(beta), Double(defaultBeta))])
+    }
+
+    mutating func selftrain(_ context: CommandContext) throws {
+        let (data, _) = try requireModel()
+        let options = SelftrainOptions(context.invocation)
+        let k = options.k ?? data.classCount ?? 10
+        guard k <= data.count else {
+            throw CommandFailure("k=\(k) clusters need at least \(k) images; the data has \(data.count)")
+        }
+        let settings = options.settings(clusterCount: k)
+        let epochs = options.epochs ?? SelfTrainSettings.defaultEpochs(sampleCount: data.count)
+        if model!.pretrainEpochs == 0 {
+            context.warn("note: self-training an untrained model; run `pretrain` first for meaningful centres")
+        }
+        let continuing = model!.selfTraining.map { $0.layer.clusterCount == k && $0.assignments.count == data.count } ?? false
+        context.say("selftrain (\(settings.reconstructionWeight > 0 ? "IDEC" : "DEC")): k=\(k) "
+                    + "gamma=\(formatFigure(Double(settings.reconstructionWeight))) update=\(settings.updateInterval) "
+                    + "tol=\(formatFigure(Double(settings.tolerance))), \(epochs) epochs"
+                    + (continuing ? "" : "; centres from k-means on the current embeddings"))
+        let reporter = ProgressReporter(emit: context.emit)
+        let outcome: TrainingOutcome
+        do {
+            outcome = try Trainer.selftrain(&model!, samples: data.samples, epochs: epochs, settings: settings,
+                                            cancellation: context.cancellation, observer: reporter.observer,
+                                            tracking: trackingSettings(options.track, data: data))
+        } catch {
+            modelChanged()
+            throw CommandFailure("selftrain stopped: \(CommandFailure.describe(error))", keepsChanges: true)
+        }
+        modelChanged()
+        try finishTraining(outcome, phase: .selftrain, final: reporter.final, context: context,
+                           suspects: [("lr", Double(settings.learningRate), Double(SelfTrainSettings(clusterCount: k).learningRate))])
+    }
+
+    /// Tracking for a training call that asked for `asked` (nil: the session's default), with
+    /// K from the labels (else 10); nil when off.
+    private func trackingSettings(_ asked: Int?, data: Dataset) -> TrackingSettings? {
+        let every = asked ?? trackEvery
+        guard every > 0 else { return nil }
+        return TrackingSettings(every: every, clusterCount: min(data.classCount ?? 10, data.count), labels: data.labels,
+                                restarts: trackRestarts, neighbours: min(RefineSettings().neighbours, data.count - 1))
     }
 
     /// Says the summary line of a run whose last progress record was `final`. Throws the
@@ -87,6 +130,10 @@ extension SessionState {
                 .map { " — last epoch " + NamedLoss.text($0.losses) } ?? ""
             let range = epochs.count == 1 ? "epoch \(epochs.lowerBound)" : "epochs \(epochs.lowerBound)–\(epochs.upperBound)"
             context.say("\(phase.rawValue): \(range) done in \(formatSeconds(final.elapsedSeconds))\(losses)")
+        case .converged(let epoch, let batches, let reason):
+            let elapsed = final.map { " after \(formatSeconds($0.elapsedSeconds))" } ?? ""
+            context.say("\(phase.rawValue): stopped early at epoch \(epoch) after \(formatBatches(batches))\(elapsed): \(reason) "
+                        + "(now \(model.progressDescription))")
         case .cancelled(let epoch, let batches):
             throw CommandInterruption(message: "interrupted at \(phase.rawValue) epoch \(epoch) after "
                                       + "\(batches) batches; the model keeps every finished batch (now \(model.progressDescription)); "

@@ -3,8 +3,8 @@
 
 /// Every command of the `.rdc` language. The registry declares one `CommandSpec` per case.
 public enum CommandName: String, CaseIterable, Sendable {
-    case data, model, pretrain, refine, cluster, evaluate, diagnose, show, status, history
-    case save, load, seed, threads, backend, help, reset, echo, clear, export
+    case data, model, pretrain, refine, selftrain, cluster, evaluate, diagnose, show, status, history
+    case track, save, load, seed, threads, backend, help, reset, echo, clear, export
 }
 
 /// The data sets `data NAME` can load.
@@ -15,10 +15,10 @@ public enum DatasetName: String, CaseIterable, Sendable {
 
 /// The pictures and tables `show KIND` can produce.
 public enum ShowKind: String, CaseIterable, Sendable {
-    case samples, reconstructions, interpolations, clusters, embedding, losses, confusion
+    case samples, reconstructions, interpolations, clusters, embedding, losses, metrics, confusion
 }
 
 /// What `export WHAT FILE` can write.
 public enum ExportKind: String, CaseIterable, Sendable {
-    case embeddings, labels
+    case embeddings, labels, history
 }

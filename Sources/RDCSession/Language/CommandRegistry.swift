@@ -9,8 +9,8 @@ import RDCMethod
 public enum CommandRegistry {
     /// Every command, in the order help lists them.
     public static let commands: [CommandSpec] = [
-        dataCommand, modelCommand, pretrainCommand, refineCommand, clusterCommand, evaluateCommand,
-        diagnoseCommand, showCommand, statusCommand, historyCommand, saveCommand, loadCommand,
+        dataCommand, modelCommand, pretrainCommand, refineCommand, selftrainCommand, clusterCommand, evaluateCommand,
+        diagnoseCommand, showCommand, statusCommand, historyCommand, trackCommand, saveCommand, loadCommand,
         seedCommand, threadsCommand, backendCommand, helpCommand, resetCommand, echoCommand, clearCommand,
         exportCommand,
     ]
@@ -108,6 +108,20 @@ public enum CommandRegistry {
         example: "refine epochs=20 M=10 q=0.9",
         options: RefineOptions.declarations)
 
+    private static let selftrainCommand = CommandSpec(
+        .selftrain,
+        summary: "Phase 3, the ablation's other arm: DEC/IDEC pseudo-supervision.",
+        help: """
+        DEC's self-training on the current encoder: soft assignments of the embeddings to k \
+        trainable centres (Student's t), trained towards their own sharpened distribution P by \
+        KL(P‖Q); `gamma` above 0 adds the reconstruction term (IDEC). Centres start from k-means \
+        on the current embeddings; P is recomputed every `update` batches, and training stops \
+        early when fewer than `tol` of the assignments change between two updates. Afterwards \
+        `cluster method=assignments` reads the clusters off the centres.
+        """,
+        example: "selftrain epochs=20 gamma=0.1",
+        options: SelftrainOptions.declarations)
+
     private static let clusterCommand = CommandSpec(
         .cluster,
         summary: "Cluster the embeddings of all images.",
@@ -158,6 +172,7 @@ public enum CommandRegistry {
                     showKind(.clusters, summary: "Members of each cluster, one row per cluster."),
                     showKind(.embedding, summary: "A 2-D projection (PCA) of the embeddings."),
                     showKind(.losses, summary: "Loss curves of every training run so far."),
+                    showKind(.metrics, summary: "Tracked scores and feature problems over every phase."),
                     showKind(.confusion, summary: "Confusion matrix of clusters against labels."),
                 ]))
         ])
@@ -173,6 +188,21 @@ public enum CommandRegistry {
         summary: "List every training epoch so far with its losses.",
         help: "Prints, in order, every finished epoch of both phases with its mean losses and its time, as a table.",
         example: "history")
+
+    private static let trackCommand = CommandSpec(
+        .track,
+        summary: "Measure clusterings and the feature problems every N epochs of training.",
+        help: """
+        Sets the session's default for `track=` on `pretrain`, `refine` and `selftrain`: every \
+        N epochs the call embeds all images, runs k-means (a few restarts) on the normalised \
+        embeddings and records ACC/NMI/ARI (with labels), inertia, silhouette and the three \
+        feature problems — twist (M-NN overlap with the phase's start), drift (1 − ARI with the \
+        previous tracked clustering) and randomness (training targets that point the wrong \
+        way). `history` lists them, `show metrics` plots them, `export history` writes them. \
+        `track every=0` turns it off.
+        """,
+        example: "track every=2",
+        options: TrackOptions.declarations)
 
     private static let saveCommand = CommandSpec(
         .save,
@@ -238,8 +268,8 @@ public enum CommandRegistry {
 
     private static let exportCommand = CommandSpec(
         .export,
-        summary: "Write embeddings or cluster labels to a .npy or .csv file.",
-        help: "Writes the embeddings of all images (N×L, float32) or the cluster labels (N, int64) as a NumPy .npy file or a CSV file, for numpy or pandas.",
+        summary: "Write embeddings, cluster labels or the training history to a file.",
+        help: "Writes the embeddings of all images (N×L, float32) or the cluster labels (N, int64) as a NumPy .npy file or a CSV file, for numpy or pandas; or the training history (one row per epoch: losses, seconds and tracked measures) as a CSV file.",
         example: "export embeddings embeddings.npy",
         positionals: [
             PositionalSpec(
@@ -248,6 +278,7 @@ public enum CommandRegistry {
                 kind: .choice([
                     ChoiceSpec(ExportKind.embeddings.rawValue, summary: "The embedding of every image (N×L)."),
                     ChoiceSpec(ExportKind.labels.rawValue, summary: "The cluster of every image (N)."),
+                    ChoiceSpec(ExportKind.history.rawValue, summary: "Every epoch's losses and tracked measures (.csv)."),
                 ])),
             SessionCommandOptions.exportFile.spec,
         ])

@@ -4,6 +4,8 @@
 /// How `cluster` reads clusters off the embeddings.
 enum ClusterMethod: String, ChoiceWord {
     case kmeans, gmm, dbscan
+    /// The argmax of self-training's soft assignments to its centres (after `selftrain`).
+    case assignments
 }
 
 /// Which embeddings a clustering works on.
@@ -18,7 +20,8 @@ enum EmbeddingSpace: String, ChoiceWord {
 struct ClusterOptions {
     static let k = OptionalOptionKey("k", .integer(1...10_000), computed: "the number of label classes, else 10",
                                   help: "Number of clusters (kmeans, gmm).")
-    static let method = OptionKey("method", .choice, default: ClusterMethod.kmeans, help: "Clustering algorithm.")
+    static let method = OptionKey("method", .choice, default: ClusterMethod.kmeans,
+                               help: "Clustering algorithm; `assignments` reads self-training's centres (raw space).")
     static let restarts = OptionKey("restarts", .integer(1...1000), default: 20,
                                  help: "Independent runs; the best by inertia (or likelihood) is kept.")
     static let space = OptionKey("space", .choice, default: EmbeddingSpace.normalized,

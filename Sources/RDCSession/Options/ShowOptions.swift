@@ -29,7 +29,7 @@ enum ShowOptions {
         case .interpolations: return [interpolationPairs.spec, interpolationSteps.spec]
         case .clusters: return [clusterMembers.spec]
         case .embedding: return [embeddingColour.spec, embeddingPoints.spec]
-        case .losses, .confusion: return []
+        case .losses, .metrics, .confusion: return []
         }
     }
 }

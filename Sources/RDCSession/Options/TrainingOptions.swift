@@ -1,5 +1,5 @@
 // Layer: session (command options). May use RDCMethod's settings types; no I/O. The options of
-// `model`, `pretrain` and `refine`, declared once: the registry lists them, the executors decode
+// `model`, `pretrain`, `refine` and `selftrain`, declared once: the registry lists them, the executors decode
 // an `Invocation` into these structs, and every default is read from the method's settings.
 
 import RDCMethod
@@ -24,6 +24,11 @@ enum SharedOptions {
     static func critic(default value: Bool, help: String) -> OptionKey<Bool> {
         OptionKey("critic", .toggle, default: value, help: help)
     }
+
+    /// `track=`: measure every N epochs (0 turns the session's default off for one call).
+    static let track = OptionalOptionKey("track", .integer(0...SharedOptions.epochRange.upperBound),
+                                         computed: "the session's `track every=`, off at start",
+                                         help: "Every N epochs: cluster, score and measure twist, drift and randomness (0: off).")
 
     /// `M=`: nearest neighbours per point.
     static let neighbours = OptionKey("M", .integer(1...1000), default: RefineSettings().neighbours,
@@ -59,13 +64,17 @@ struct PretrainOptions {
                                help: "Weight of the critic term in the autoencoder's loss.")
     static let gamma = OptionKey("gamma", .decimal(.from(0, to: 1)), default: defaults.acai.gamma,
                               help: "Mixing weight of the critic's regulariser on reconstructions.")
-    static let declarations = [epochs.spec, batch.spec, learningRate.spec, critic.spec, lambda.spec, gamma.spec]
+    static let declarations = [epochs.spec, batch.spec, learningRate.spec, critic.spec, lambda.spec, gamma.spec,
+                               SharedOptions.track.spec]
 
     let epochs: Int
     let settings: PretrainSettings
+    /// Tracking interval asked for, or nil for the session's default.
+    let track: Int?
 
     init(_ invocation: Invocation) {
         epochs = invocation[Self.epochs]
+        track = invocation[SharedOptions.track]
         settings = PretrainSettings(
             batchSize: invocation[Self.batch], learningRate: invocation[Self.learningRate],
             acai: ACAISettings(criticEnabled: invocation[Self.critic], lambda: invocation[Self.lambda],
@@ -89,18 +98,79 @@ struct RefineOptions {
     static let critic = SharedOptions.critic(default: defaults.acai.criticEnabled,
                                              help: "Keep the ACAI critic term (about twice the time).")
     static let declarations = [epochs.spec, SharedOptions.neighbours.spec, beta.spec, quantile.spec, refresh.spec,
-                               learningRate.spec, batch.spec, critic.spec]
+                               learningRate.spec, batch.spec, critic.spec, SharedOptions.track.spec]
 
     /// Epochs asked for, or nil for the method's rule.
     let epochs: Int?
     let settings: RefineSettings
+    /// Tracking interval asked for, or nil for the session's default.
+    let track: Int?
 
     init(_ invocation: Invocation) {
         epochs = invocation[Self.epochs]
+        track = invocation[SharedOptions.track]
         settings = RefineSettings(
             batchSize: invocation[Self.batch], learningRate: invocation[Self.learningRate],
             neighbours: invocation[SharedOptions.neighbours], beta: invocation[Self.beta],
             quantile: invocation[Self.quantile], refreshEvery: invocation[Self.refresh],
             acai: ACAISettings(criticEnabled: invocation[Self.critic]))
+    }
+}
+
+/// `selftrain [epochs=] [k=] [gamma=] [update=] [tol=] [lr=] [batch=]`.
+struct SelftrainOptions {
+    private static let defaults = SelfTrainSettings(clusterCount: 10)
+    static let epochs = OptionalOptionKey("epochs", .integer(SharedOptions.epochRange), computed: RefineSettings.defaultEpochsRule,
+                                       help: "Passes over the data (at most: it stops early when assignments settle).")
+    static let k = OptionalOptionKey("k", .integer(1...10_000), computed: "the number of label classes, else 10",
+                                  help: "Number of clusters (centres).")
+    static let gamma = OptionKey("gamma", .decimal(.atLeast(0)), default: defaults.reconstructionWeight,
+                              help: "Weight of the reconstruction term: 0 is DEC, 0.1 IDEC.")
+    static let update = OptionKey("update", .integer(1...1_000_000), default: defaults.updateInterval,
+                               help: "Batches between recomputations of the target distribution P.")
+    static let tolerance = OptionKey("tol", .decimal(.from(0, to: 1)), default: defaults.tolerance,
+                                  help: "Stop when fewer than this share of assignments change between two updates.")
+    static let learningRate = SharedOptions.learningRate(default: defaults.learningRate)
+    static let batch = SharedOptions.batchSize(default: defaults.batchSize)
+    static let declarations = [epochs.spec, k.spec, gamma.spec, update.spec, tolerance.spec, learningRate.spec, batch.spec,
+                               SharedOptions.track.spec]
+
+    /// Epochs asked for, or nil for the method's rule.
+    let epochs: Int?
+    /// Clusters asked for, or nil for the session's rule.
+    let k: Int?
+    /// Tracking interval asked for, or nil for the session's default.
+    let track: Int?
+    private let invocation: Invocation
+
+    init(_ invocation: Invocation) {
+        epochs = invocation[Self.epochs]
+        track = invocation[SharedOptions.track]
+        k = invocation[Self.k]
+        self.invocation = invocation
+    }
+
+    /// The settings for `clusterCount` clusters.
+    func settings(clusterCount: Int) -> SelfTrainSettings {
+        SelfTrainSettings(clusterCount: clusterCount, batchSize: invocation[Self.batch], learningRate: invocation[Self.learningRate],
+                          reconstructionWeight: invocation[Self.gamma], updateInterval: invocation[Self.update],
+                          tolerance: invocation[Self.tolerance])
+    }
+}
+
+/// `track [every=] [restarts=]`: the session's tracking default.
+struct TrackOptions {
+    static let every = OptionKey("every", .integer(0...SharedOptions.epochRange.upperBound), default: 1,
+                                 help: "Measure every N epochs of each training call that does not say `track=` (0: off).")
+    static let restarts = OptionKey("restarts", .integer(1...100), default: TrackingSettings(every: 1, clusterCount: 1, labels: nil).restarts,
+                                    help: "k-means restarts of each measurement.")
+    static let declarations = [every.spec, restarts.spec]
+
+    let every: Int
+    let restarts: Int
+
+    init(_ invocation: Invocation) {
+        every = invocation[Self.every]
+        restarts = invocation[Self.restarts]
     }
 }

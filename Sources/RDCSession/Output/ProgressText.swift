@@ -5,11 +5,13 @@ import Foundation
 import RDCMethod
 
 extension TrainingProgress {
-    /// "pretrain epoch 5/6 batch 120/274 recon=12.31 critic=0.041  1m12s left"; a final record
+    /// "pretrain epoch 5/6 batch 120/274 recon=12.31 critic=0.041  1m12s left", with
+    /// " | tracked ACC=0.553 …" once the run has tracked an epoch; a final record
     /// ends with "done in 3m05s". The epoch numbers are the phase's, as in the summary line
     /// ("pretrain: epochs 4–6 done") and in `history`.
     public var plainText: String {
         var line = "\(counterText) \(NamedLoss.text(losses))"
+        if let tracked { line += " | tracked " + tracked.shortText }
         if isFinal {
             line += "  done in \(formatSeconds(elapsedSeconds))"
         } else if let remainingSeconds {
@@ -21,6 +23,15 @@ extension TrainingProgress {
     /// "pretrain epoch 5/6 batch 120/274": the phase, its epoch out of the run's last, the batch.
     public var counterText: String {
         "\(phase.rawValue) epoch \(epoch)/\(epochs.upperBound) batch \(batch)/\(batches)"
+    }
+}
+
+extension TrackedMeasures {
+    /// "ACC=0.553 NMI=0.521 twist=0.912 drift=0.031": the measures a progress line shows
+    /// (inertia and ARI are left to `history` to keep the line short).
+    public var shortText: String {
+        entries.filter { $0.name != "inertia" && $0.name != "ARI" }
+            .map { "\($0.name)=\(String(format: "%.3g", $0.value))" }.joined(separator: " ")
     }
 }
 

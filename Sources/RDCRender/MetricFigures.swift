@@ -1,0 +1,68 @@
+// Layer: render. The tracked-measures figure: one small panel per measure over the epochs of
+// every phase, with the phase boundaries marked; pure drawing.
+
+/// One measure for `Figures.metricPanels`: a value per epoch index, NaN where it was not tracked.
+public struct MetricSeries: Sendable {
+    /// Panel title, e.g. "ACC" or "twist".
+    public var name: String
+    /// One value per epoch index (0, 1, 2, ...); non-finite = not measured.
+    public var values: [Double]
+
+    /// A series called `name`.
+    public init(name: String, values: [Double]) {
+        self.name = name
+        self.values = values
+    }
+}
+
+extension Figures {
+    private static let metricPlotSize = (width: Style.px(250), height: Style.px(130))
+    private static let metricColumns = 2
+
+    /// A grid of panels, two per row, one per series: each measured value as a dot joined to the
+    /// next measured one, the phase boundaries dashed in every panel, the epoch axis shared.
+    /// Throws if there are no series, a series has no finite value, or a boundary is invalid.
+    public static func metricPanels(series: [MetricSeries], phaseBoundaries: [PhaseBoundary], title: String,
+                                    xLabel: String = "epoch (all phases)") throws -> RenderedImage {
+        try require(!series.isEmpty, "metric panels need at least one series")
+        try requireValid(phaseBoundaries)
+        for measure in series {
+            try require(measure.values.contains(where: \.isFinite), "the measure \(measure.name) has no finite value")
+        }
+        let longest = series.map(\.values.count).max()!
+        let xAxis = AxisScale.linear(dataMin: 0, dataMax: max(Double(longest - 1), phaseBoundaries.map(\.position).max() ?? 0, 1),
+                                     targetTicks: 6, integerSteps: true)
+        let yAxes = series.map { measure -> AxisScale in
+            let finite = measure.values.filter(\.isFinite)
+            return AxisScale.linear(dataMin: finite.min()!, dataMax: finite.max()!, targetTicks: 4, padding: 0.08)
+        }
+        let gutter = yAxes.map(PlotArea.leftGutter(for:)).max()!
+        let panelTitleBand = Style.px(16)
+        let cellWidth = gutter + metricPlotSize.width + Style.px(16)
+        let cellHeight = panelTitleBand + metricPlotSize.height + PlotArea.bottomGutter + Style.px(8)
+        let rows = (series.count + metricColumns - 1) / metricColumns
+        let columns = min(series.count, metricColumns)
+        var sheet = try TitledSheet(title: title, contentWidth: columns * cellWidth, contentHeight: rows * cellHeight)
+        let lineWidth = Double(Style.density) * 1.25
+        for (index, measure) in series.enumerated() {
+            let cellLeft = sheet.contentLeft + (index % metricColumns) * cellWidth
+            let cellTop = sheet.contentTop + (index / metricColumns) * cellHeight
+            let plot = PlotArea(left: cellLeft + gutter, top: cellTop + panelTitleBand, width: metricPlotSize.width,
+                                height: metricPlotSize.height, x: xAxis, y: yAxes[index])
+            sheet.canvas.text(measure.name, x: plot.left + plot.width / 2, y: cellTop, scale: Style.labelScale,
+                              color: Style.ink, alignment: .center)
+            // The epoch axis is shared: only the bottom row names it.
+            plot.drawAxes(on: &sheet.canvas, xTitle: index / metricColumns == rows - 1 ? xLabel : "", yTitle: "")
+            drawPhaseBoundaries(phaseBoundaries, in: plot, on: &sheet.canvas)
+            let color = Palette.categoryColor(index)
+            var previous: PixelPoint?
+            for (epoch, value) in measure.values.enumerated() where value.isFinite {
+                let here = plot.point(Double(epoch), value)
+                if let previous { sheet.canvas.line(from: previous, to: here, color: color, width: lineWidth) }
+                sheet.canvas.disc(center: here, radius: lineWidth * 1.4, color: color)
+                previous = here
+            }
+        }
+        return try sheet.rendered()
+    }
+}
