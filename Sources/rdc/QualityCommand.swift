@@ -5,30 +5,59 @@ import Foundation
 import RDCMethod
 import NumericCore
 
-/// Runs raw-pixel k-means, Phase 1 and Phase 2 for each seed and prints ACC, NMI, ARI and F1
-/// after each, with the wall time of each phase: the figures RESULTS.md reports.
+/// The data sets `rdc quality` scores on.
+enum QualityDataset: String, ExpressibleByArgument, CaseIterable {
+    case digits, fashionMNIST = "fashion-mnist", synthetic
+}
+
+extension ModelKind: ExpressibleByArgument {}
+
+/// Comma-separated seeds, e.g. "0,1,2".
+struct SeedList: ExpressibleByArgument {
+    let seeds: [UInt64]
+
+    init?(argument: String) {
+        let parsed = argument.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else { return nil }
+        seeds = parsed.map { $0! }
+    }
+
+    /// Help shows the list as it is written.
+    var defaultValueDescription: String { seeds.map(String.init).joined(separator: ",") }
+}
+
+/// Runs raw-pixel k-means, then for each seed Phase 1 and, from that same Phase 1 model, the
+/// ablation's arms — P1+P2 (R-DC), P1+P3 (pseudo-supervision) and P1+P2+P3 — printing ACC, NMI,
+/// ARI and F1 after each with its wall time, then the medians over the seeds: the figures
+/// RESULTS.md reports.
 struct QualityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quality",
-        abstract: "Score R-DC (raw k-means, after Phase 1, after both phases) on a labelled dataset.")
+        abstract: "Score R-DC and the paper's ablation (raw k-means, P1, P1+P2, P1+P3, P1+P2+P3) on a labelled dataset.")
 
-    @Option(help: "Dataset: digits, fashion-mnist or synthetic.")
-    var data = "digits"
+    @Option(help: "The labelled dataset.")
+    var data: QualityDataset = .digits
 
     @Option(help: "Use at most this many samples (0: all).")
     var limit = 0
 
-    @Option(help: "Model: dense or conv.")
-    var model: String = "dense"
+    @Option(help: "The architecture.")
+    var model: ModelKind = .dense
 
     @Option(help: "Phase 1 epochs.")
     var pretrain = 30
 
-    @Option(help: "Phase 2 epochs.")
+    @Option(help: "Phase 2 epochs (0 skips the P2 arms).")
     var refine = 20
 
+    @Option(help: "Phase 3 (DEC self-training) epochs; 0 skips the P3 arms.")
+    var selftrain = 0
+
+    @Option(help: "Reconstruction weight of Phase 3: 0 is DEC, 0.1 IDEC.")
+    var gamma: Float = SelfTrainSettings(clusterCount: 1).reconstructionWeight
+
     @Option(help: "Comma-separated seeds.")
-    var seeds = "0"
+    var seeds = SeedList(argument: "0")!
 
     @Option(help: "k-means restarts on the embeddings.")
     var restarts = 20
@@ -42,21 +71,24 @@ struct QualityCommand: ParsableCommand {
     @Option(help: "Convolution backend: onednn or reference.")
     var backend: ConvolutionBackend = .onednn
 
+    /// One row of the ablation for one seed.
+    private struct ArmResult {
+        let arm: String
+        let scores: ClusteringScores
+        let seconds: Double
+    }
+
     func run() throws {
         NumericRuntime.keepFreedMemoryMapped()
         ComputeThreads.set(threads ?? ComputeThreads.processors)
         ConvolutionBackend.current = backend
-        guard let kind = ModelKind(rawValue: model) else { throw ValidationError("--model must be dense or conv") }
-        let seedList = try seeds.split(separator: ",").map { text -> UInt64 in
-            guard let seed = UInt64(text.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("bad seed `\(text)`") }
-            return seed
-        }
         var dataset = try load()
         if limit > 0 { dataset = try dataset.limited(to: limit, seed: 0) }
-        guard let labels = dataset.labels else { throw ValidationError("\(data) has no labels to score against") }
+        guard let labels = dataset.labels else { throw ValidationError("\(data.rawValue) has no labels to score against") }
         let k = Set(labels).count
-        print("rdc quality: \(dataset.name), \(dataset.count) samples, \(dataset.layout), k=\(k), model \(kind.rawValue), "
-              + "\(pretrain)+\(refine) epochs, \(ComputeThreads.count) threads, convolutions on \(backend.rawValue) "
+        print("rdc quality: \(dataset.name), \(dataset.count) samples, \(dataset.layout), k=\(k), model \(model.rawValue), "
+              + "\(pretrain)+\(refine) epochs" + (selftrain > 0 ? ", P3 \(selftrain) epochs (gamma \(gamma))" : "")
+              + ", \(ComputeThreads.count) threads, convolutions on \(backend.rawValue) "
               + "(\(ConvolutionBackend.oneDNNDescription)), CPU \(MachineDescription.cpuModel)")
         fflush(stdout)
         if rawRestarts > 0 {
@@ -65,31 +97,84 @@ struct QualityCommand: ParsableCommand {
             report("raw k-means", try ClusteringMetrics.evaluate(labels: labels, clusters: raw.assignments),
                    seconds: Date().timeIntervalSince(start))
         }
-        for seed in seedList {
-            let blueprint = try ModelBlueprint(kind: kind, inputShape: dataset.layout.itemShape, latentSize: 10)
-            var state = TrainingState(blueprint: blueprint, seed: seed)
-            let token = CancellationToken()
-            var start = Date()
-            _ = try Trainer.pretrain(&state, samples: dataset.samples, epochs: pretrain, settings: PretrainSettings(),
-                                 cancellation: token, observer: epochPrinter(seed: seed))
-            let phase1Seconds = Date().timeIntervalSince(start)
-            report("seed \(seed) Phase 1", try score(state, dataset, labels, k, seed), seconds: phase1Seconds,
-                   perEpoch: phase1Seconds / Double(max(pretrain, 1)))
-            start = Date()
-            _ = try Trainer.refine(&state, samples: dataset.samples, epochs: refine, settings: RefineSettings(),
-                                   cancellation: token, observer: epochPrinter(seed: seed))
-            let phase2Seconds = Date().timeIntervalSince(start)
-            report("seed \(seed) both phases", try score(state, dataset, labels, k, seed), seconds: phase2Seconds,
-                   perEpoch: phase2Seconds / Double(max(refine, 1)))
+        var results: [ArmResult] = []
+        for seed in seeds.seeds {
+            results += try runArms(seed: seed, dataset: dataset, labels: labels, k: k)
         }
+        if seeds.seeds.count > 1 {
+            print("medians over seeds \(seeds.seeds.map(String.init).joined(separator: ",")):")
+            for arm in results.map(\.arm).uniqued() {
+                let rows = results.filter { $0.arm == arm }
+                func median(_ values: [Double]) -> Double {
+                    let sorted = values.sorted(), middle = sorted.count / 2
+                    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+                }
+                print(Self.padded(arm) + String(format: " ACC %.3f  NMI %.3f  ARI %.3f  F1-macro %.3f  %.1fs",
+                             median(rows.map(\.scores.accuracy)), median(rows.map(\.scores.normalizedMutualInformation)),
+                             median(rows.map(\.scores.adjustedRandIndex)), median(rows.map(\.scores.f1Macro)),
+                             median(rows.map(\.seconds))))
+            }
+        }
+    }
+
+    /// Phase 1, then every arm from a copy of the same Phase 1 model; each arm's time is its
+    /// own phases' (P1+P2+P3 reuses P1+P2's model and adds the P3 time).
+    private func runArms(seed: UInt64, dataset: Dataset, labels: [Int], k: Int) throws -> [ArmResult] {
+        let blueprint = try ModelBlueprint(kind: model, inputShape: dataset.layout.itemShape, latentSize: 10)
+        var phase1 = TrainingState(blueprint: blueprint, seed: seed)
+        let token = CancellationToken()
+        var results: [ArmResult] = []
+        func record(_ arm: String, _ state: TrainingState, seconds: Double, epochs: Int) throws {
+            let result = ArmResult(arm: arm, scores: try score(state, dataset, labels, k, seed), seconds: seconds)
+            results.append(result)
+            report("seed \(seed) \(arm)", result.scores, seconds: seconds, perEpoch: seconds / Double(max(epochs, 1)))
+        }
+        func timed(_ body: () throws -> Void) rethrows -> Double {
+            let start = Date()
+            try body()
+            return Date().timeIntervalSince(start)
+        }
+        let phase1Seconds = try timed {
+            _ = try Trainer.pretrain(&phase1, samples: dataset.samples, epochs: pretrain, settings: PretrainSettings(),
+                                     cancellation: token, observer: epochPrinter(seed: seed))
+        }
+        try record("P1", phase1, seconds: phase1Seconds, epochs: pretrain)
+        let selfTrainSettings = SelfTrainSettings(clusterCount: k, reconstructionWeight: gamma)
+        func selfTrained(_ start: TrainingState) throws -> (TrainingState, Double) {
+            var state = start
+            let seconds = try timed {
+                let outcome = try Trainer.selftrain(&state, samples: dataset.samples, epochs: selftrain, settings: selfTrainSettings,
+                                                    cancellation: token, observer: epochPrinter(seed: seed))
+                if case .converged(let epoch, let batches, let reason) = outcome {
+                    print("  seed \(seed) selftrain stopped early at epoch \(epoch) after \(batches) batches: \(reason)")
+                }
+            }
+            return (state, seconds)
+        }
+        if refine > 0 {
+            var phase2 = phase1
+            let phase2Seconds = try timed {
+                _ = try Trainer.refine(&phase2, samples: dataset.samples, epochs: refine, settings: RefineSettings(),
+                                       cancellation: token, observer: epochPrinter(seed: seed))
+            }
+            try record("P1+P2", phase2, seconds: phase2Seconds, epochs: refine)
+            if selftrain > 0 {
+                let (phase3, seconds) = try selfTrained(phase2)
+                try record("P1+P2+P3", phase3, seconds: phase2Seconds + seconds, epochs: refine + selftrain)
+            }
+        }
+        if selftrain > 0 {
+            let (phase3, seconds) = try selfTrained(phase1)
+            try record("P1+P3", phase3, seconds: seconds, epochs: selftrain)
+        }
+        return results
     }
 
     private func load() throws -> Dataset {
         switch data {
-        case "digits": return try Dataset.digits()
-        case "fashion-mnist": return try Dataset.fashionMNIST()
-        case "synthetic": return try Dataset.syntheticShapes(count: 2000)
-        default: throw ValidationError("--data must be digits, fashion-mnist or synthetic")
+        case .digits: return try Dataset.digits()
+        case .fashionMNIST: return try Dataset.fashionMNIST()
+        case .synthetic: return try Dataset.syntheticShapes(count: 2000)
         }
     }
 
@@ -109,11 +194,24 @@ struct QualityCommand: ParsableCommand {
     }
 
     private func report(_ what: String, _ scores: ClusteringScores, seconds: Double, perEpoch: Double? = nil) {
-        var line = String(format: "%-24@ ACC %.3f  NMI %.3f  ARI %.3f  F1-macro %.3f  F1-micro %.3f  %.1fs",
-                          what as NSString, scores.accuracy, scores.normalizedMutualInformation, scores.adjustedRandIndex,
+        var line = Self.padded(what) + String(format: " ACC %.3f  NMI %.3f  ARI %.3f  F1-macro %.3f  F1-micro %.3f  %.1fs",
+                                              scores.accuracy, scores.normalizedMutualInformation, scores.adjustedRandIndex,
                           scores.f1Macro, scores.f1Micro, seconds)
         if let perEpoch { line += String(format: " (%.1fs/epoch)", perEpoch) }
         print(line)
         fflush(stdout)
+    }
+
+    /// `text` padded to the width of the row names (Foundation's %-24@ does not pad on Linux).
+    private static func padded(_ text: String) -> String {
+        text.count >= 24 ? text : text + String(repeating: " ", count: 24 - text.count)
+    }
+}
+
+extension Sequence where Element: Hashable {
+    /// The elements in their order, each once.
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
     }
 }

@@ -22,16 +22,16 @@ final class CompletionTests: XCTestCase {
         XCTAssertEqual(complete("data c"), CompletionResult(matches: ["csv", "cifar10"], range: 5..<6))
         XCTAssertEqual(complete("show r").matches, ["reconstructions"])
         XCTAssertEqual(complete("model ").matches, ["dense", "conv"])
-        XCTAssertEqual(complete("export ").matches, ["embeddings", "labels"])
+        XCTAssertEqual(complete("export ").matches, ["embeddings", "labels", "history"])
         XCTAssertEqual(complete("help pre").matches, ["pretrain"])
         XCTAssertEqual(complete("? cl").matches, ["cluster", "clear"])
         XCTAssertEqual(complete("seed ").matches, [], "an integer has nothing to offer")
     }
 
     func testOptionNamesValidForTheCommandAndChoiceAndNotYetGiven() {
-        XCTAssertEqual(complete("pretrain ").matches, ["epochs=", "batch=", "lr=", "critic=", "lambda=", "gamma="])
-        XCTAssertEqual(complete("pretrain epochs=3 lr=0.1 ").matches, ["batch=", "critic=", "lambda=", "gamma="])
-        XCTAssertEqual(complete("pretrain  lr=0.1", at: 9).matches, ["epochs=", "batch=", "critic=", "lambda=", "gamma="])
+        XCTAssertEqual(complete("pretrain ").matches, ["epochs=", "batch=", "lr=", "critic=", "lambda=", "gamma=", "track="])
+        XCTAssertEqual(complete("pretrain epochs=3 lr=0.1 ").matches, ["batch=", "critic=", "lambda=", "gamma=", "track="])
+        XCTAssertEqual(complete("pretrain  lr=0.1", at: 9).matches, ["epochs=", "batch=", "critic=", "lambda=", "gamma=", "track="])
         XCTAssertEqual(complete("show samples ").matches, ["count=", "columns="])
         XCTAssertEqual(complete("data synthetic n").matches, ["n=", "noise="])
         XCTAssertEqual(complete("data mnist ").matches, ["path=", "split=", "limit=", "seed="])
@@ -43,7 +43,7 @@ final class CompletionTests: XCTestCase {
     }
 
     func testOptionValues() {
-        XCTAssertEqual(complete("cluster method="), CompletionResult(matches: ["kmeans", "gmm", "dbscan"], range: 15..<15))
+        XCTAssertEqual(complete("cluster method="), CompletionResult(matches: ["kmeans", "gmm", "dbscan", "assignments"], range: 15..<15))
         XCTAssertEqual(complete("cluster method=g"), CompletionResult(matches: ["gmm"], range: 15..<16))
         XCTAssertEqual(complete("pretrain critic=o").matches, ["on", "off"])
         XCTAssertEqual(complete("show embedding color=l").matches, ["label"])

@@ -32,10 +32,10 @@ final class LanguageErrorTests: XCTestCase {
                       "line 2: `epochs` expects an integer from 1 to 100000, got `ten`", kind: .invalidValue)
         assertMessage("data", "line 1: `data` needs a dataset name: fashion-mnist, mnist, idx, csv, npz, cifar10, digits or synthetic",
                       kind: .missingPositional)
-        assertMessage("show", "line 1: `show` needs a kind: samples, reconstructions, interpolations, clusters, embedding, losses or confusion",
+        assertMessage("show", "line 1: `show` needs a kind: samples, reconstructions, interpolations, clusters, embedding, losses, metrics or confusion",
                       kind: .missingPositional)
         assertMessage("threads", "line 1: `threads` needs a number of threads: an integer from 1 to 1024", kind: .missingPositional)
-        assertMessage("export", "line 1: `export` needs an export kind: embeddings or labels", kind: .missingPositional)
+        assertMessage("export", "line 1: `export` needs an export kind: embeddings, labels or history", kind: .missingPositional)
         assertMessage("save", "line 1: `save` needs a file name", kind: .missingPositional)
         assertMessage("data mnst", "line 1: unknown dataset name `mnst` for `data`; did you mean `mnist`?", kind: .unknownChoice)
         assertMessage("data foo", "line 1: unknown dataset name `foo` for `data`; expected fashion-mnist, mnist, idx, csv, npz, cifar10, digits or synthetic",
@@ -43,7 +43,7 @@ final class LanguageErrorTests: XCTestCase {
         assertMessage("help pretrian", "line 1: unknown command name `pretrian` for `help`; did you mean `pretrain`?", kind: .unknownChoice)
         assertMessage("data mnist split=train", "line 1: `data mnist` needs `path=DIR`", kind: .missingOption)
         assertMessage("data idx", "line 1: `data idx` needs `images=FILE`", kind: .missingOption)
-        assertMessage("cluster method=kmean", "line 1: `method` expects kmeans, gmm or dbscan, got `kmean`; did you mean `kmeans`?",
+        assertMessage("cluster method=kmean", "line 1: `method` expects kmeans, gmm, dbscan or assignments, got `kmean`; did you mean `kmeans`?",
                       kind: .invalidValue)
         assertMessage("pretrain critic=maybe", "line 1: `critic` expects on or off, got `maybe`", kind: .invalidValue)
         assertMessage("refine q=0", "line 1: `q` expects a decimal greater than 0 and at most 1, got `0`", kind: .invalidValue)
@@ -55,7 +55,7 @@ final class LanguageErrorTests: XCTestCase {
         assertMessage("seed x", "line 1: `seed` expects an integer from 0 to 4294967295, got `x`", kind: .invalidValue)
         assertMessage("export embeddings out.txt", "line 1: `export` expects a file path ending in .npy or .csv, got `out.txt`",
                       kind: .invalidValue)
-        assertMessage("pretrain foo=1", "line 1: unknown option `foo` for `pretrain`; options are epochs, batch, lr, critic, lambda and gamma",
+        assertMessage("pretrain foo=1", "line 1: unknown option `foo` for `pretrain`; options are epochs, batch, lr, critic, lambda, gamma and track",
                       kind: .unknownOption)
         assertMessage("status foo=1", "line 1: unknown option `foo` for `status`, which takes no options", kind: .unknownOption)
         assertMessage("data mnist path=/d n=5", "line 1: unknown option `n` for `data mnist`; options are path, split, limit and seed",
@@ -79,7 +79,7 @@ final class LanguageErrorTests: XCTestCase {
         XCTAssertEqual(failure.column, 13)
         XCTAssertEqual(failure.word, "epoch")
         XCTAssertEqual(failure.suggestion, "epochs")
-        XCTAssertEqual(failure.expected, "epochs, batch, lr, critic, lambda or gamma")
+        XCTAssertEqual(failure.expected, "epochs, batch, lr, critic, lambda, gamma or track")
 
         let value = try XCTUnwrap(error("pretrain batch=0"))
         XCTAssertEqual(value.column, 16, "points at the value")
