@@ -90,7 +90,7 @@ final class KernelCore {
         self.interpreter = interpreter
         self.transport = transport
         self.log = log
-        self.kernelInfoContent = Self.kernelInfoContent(interpreter.kernelInfo)
+        self.kernelInfoContent = interpreter.kernelInfo.replyContent
         self.shellFactory = MessageFactory(session: session)
         self.controlFactory = MessageFactory(session: session)
     }
@@ -325,51 +325,5 @@ final class KernelCore {
         let message = factory(for: request.channel).make(type, content: content, parent: request.message,
                                                          identities: [Data(type.utf8)])
         transport.publish(message, from: request.channel)
-    }
-
-    /// The content of `kernel_info_reply`.
-    static func kernelInfoContent(_ info: KernelInfo) -> JSONObject {
-        let language = info.languageInfo
-        return [
-            "status": "ok",
-            "protocol_version": protocolVersion,
-            "implementation": info.implementation,
-            "implementation_version": info.implementationVersion,
-            "banner": info.banner,
-            "help_links": info.helpLinks.map { ["text": $0.text, "url": $0.url] },
-            "language_info": [
-                "name": language.name, "version": language.version, "mimetype": language.mimetype,
-                "file_extension": language.fileExtension, "pygments_lexer": language.pygmentsLexer,
-                "codemirror_mode": language.codemirrorMode, "nbconvert_exporter": language.nbconvertExporter,
-            ],
-            "debugger": false,
-            "supported_features": [String](),
-        ]
-    }
-}
-
-/// Remembers the first shutdown request and wakes whoever waits for one.
-private final class ShutdownLatch: @unchecked Sendable {
-    private let lock = NSLock()
-    private var requestedRestart: Bool?
-    private let requested = DispatchSemaphore(value: 0)
-
-    /// The first request's restart flag, nil before one.
-    var restart: Bool? { lock.withLock { requestedRestart } }
-
-    /// Records a request; only the first one counts (and wakes `wait()`).
-    func request(restart: Bool) {
-        let isFirst = lock.withLock { () -> Bool in
-            guard requestedRestart == nil else { return false }
-            requestedRestart = restart
-            return true
-        }
-        if isFirst { requested.signal() }
-    }
-
-    /// Blocks until a request came; returns its restart flag.
-    func wait() -> Bool {
-        requested.wait()
-        return lock.withLock { requestedRestart ?? false }
     }
 }
