@@ -82,7 +82,7 @@ final class KernelCore {
     private let cellRunning = SharedFlag()
     /// Set by `stopServing()`: queued work is dropped, an input request gives up.
     private let stopping = SharedFlag()
-    private let shutdown = ShutdownLatch()
+    private let shutdownLatch = ShutdownLatch()
 
     /// A core answering for `interpreter` through `transport`; `session` goes into every header
     /// sent. `log` gets one line per notable event and may be called from several threads.
@@ -117,7 +117,7 @@ final class KernelCore {
                 break
             case .shutdown(let restart):
                 // Only after idle went out: the server then stops every thread.
-                shutdown.request(restart: restart)
+                shutdownLatch.request(restart: restart)
             case .abort(let queued, let others):
                 for message in queued {
                     let aborted = Request(message: message, channel: channel)
@@ -146,10 +146,10 @@ final class KernelCore {
     }
 
     /// Blocks until a shutdown request was answered; returns whether it asked for a restart.
-    func waitForShutdown() -> Bool { shutdown.wait() }
+    func waitForShutdown() -> Bool { shutdownLatch.wait() }
 
     /// The `restart` flag of the first shutdown request answered, nil before one.
-    var requestedShutdown: Bool? { shutdown.restart }
+    var requestedShutdown: Bool? { shutdownLatch.restart }
 
     /// Winds down: requests still queued are not handled, an input request gives up and a
     /// running cell is interrupted. Any thread.
