@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // The R-DC kernel: layers point down only (see ../shared/docs/design.md and README).
 //
-//   rdc (executable) ─┬─ JupyterKernel (wire protocol; knows nothing of R-DC)
+//   rdc (executable) ─┬─ RDCKernel     (the R-DC session as a Jupyter interpreter: outputs to display data)
+//                     │    └─ JupyterKernel (protocol core behind a transport, ZeroMQ transport; knows nothing of R-DC)
 //                     └─ RDCTerminal   (REPL and script runner; knows nothing of ZeroMQ)
 //   RDCSession  (command language, session state, outputs)
 //   RDCMethod   (models, trainers, clustering, metrics, data)   RDCRender (PNG pictures)
@@ -39,9 +40,10 @@ let package = Package(
         .target(name: "RDCSession", dependencies: ["RDCMethod", "RDCRender", "NumericCore", "SafeFiles"], swiftSettings: optimised),
         .target(name: "SignalPipe"),
         .target(name: "JupyterKernel", dependencies: ["CZMQ", "SignalPipe", "SafeFiles", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "RDCKernel", dependencies: ["JupyterKernel", "RDCSession"]),
         .target(name: "RDCTerminal", dependencies: ["RDCSession", "RDCRender", "SignalPipe", "SafeFiles"]),
         .executableTarget(name: "rdc", dependencies: [
-            "JupyterKernel", "RDCTerminal", "RDCSession", "RDCMethod", "NumericCore", "SafeFiles",
+            "JupyterKernel", "RDCKernel", "RDCTerminal", "RDCSession", "RDCMethod", "NumericCore", "SafeFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimised),
 
@@ -51,6 +53,7 @@ let package = Package(
         .testTarget(name: "RDCRenderTests", dependencies: ["RDCRender", "CPNG", "SafeFiles"]),
         .testTarget(name: "RDCSessionTests", dependencies: ["RDCSession", "RDCMethod", "RDCRender", "NumericCore"]),
         .testTarget(name: "JupyterKernelTests", dependencies: ["JupyterKernel"]),
+        .testTarget(name: "RDCKernelTests", dependencies: ["RDCKernel", "JupyterKernel", "RDCSession", "RDCRender"]),
         .testTarget(name: "RDCTerminalTests", dependencies: ["RDCTerminal", "RDCSession"]),
         // Mutation fuzzing of every parser (bounded here; scripts/fuzz.sh runs it long).
         .testTarget(name: "FuzzTests", dependencies: ["RDCMethod", "RDCSession", "JupyterKernel", "NumericCore", "CZlib"],

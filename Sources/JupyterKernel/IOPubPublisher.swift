@@ -64,23 +64,3 @@ final class IOPubPublisher {
         do { try xpub.send(codec.encode(message)) } catch { log("IOPub: \(error)") }
     }
 }
-
-/// The heartbeat thread's loop: echoes every message on the REP socket until stopped.
-struct HeartbeatEcho {
-    let socket: ZMQSocket
-    let log: (String) -> Void
-
-    func run(until stop: SharedFlag) {
-        while !stop.isSet {
-            guard socket.waitForMessage(timeoutMilliseconds: 100) else { continue }
-            do {
-                if let frames = try socket.receive(wait: false) { try socket.send(frames) }
-            } catch {
-                // A REP socket in a bad state cannot recover; the client will see missed beats.
-                log("heartbeat stopped: \(error)")
-                break
-            }
-        }
-        socket.close()
-    }
-}

@@ -52,6 +52,28 @@ public struct KernelInfo: Sendable, Equatable {
     }
 }
 
+extension KernelInfo {
+    /// The content of `kernel_info_reply`.
+    var replyContent: JSONObject {
+        let language = languageInfo
+        return [
+            "status": "ok",
+            "protocol_version": protocolVersion,
+            "implementation": implementation,
+            "implementation_version": implementationVersion,
+            "banner": banner,
+            "help_links": helpLinks.map { ["text": $0.text, "url": $0.url] },
+            "language_info": [
+                "name": language.name, "version": language.version, "mimetype": language.mimetype,
+                "file_extension": language.fileExtension, "pygments_lexer": language.pygmentsLexer,
+                "codemirror_mode": language.codemirrorMode, "nbconvert_exporter": language.nbconvertExporter,
+            ],
+            "debugger": false,
+            "supported_features": [String](),
+        ]
+    }
+}
+
 /// One entry of a front end's help menu.
 public struct HelpLink: Sendable, Equatable {
     /// The menu text.

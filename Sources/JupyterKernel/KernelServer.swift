@@ -1,5 +1,6 @@
 // Layer: Jupyter front end. May use CZMQ, Crypto and Foundation; knows nothing of R-DC or tensors.
-// The server: binds the five sockets and runs one thread per channel. It knows nothing of the
+// The server: binds the five sockets and runs one thread per channel. The protocol itself is
+// `KernelCore`'s; the server gives it `ZMQTransport` and threads. It knows nothing of the
 // language; everything language-specific goes through `KernelInterpreter`.
 import CZMQ
 import Foundation
@@ -24,7 +25,7 @@ public enum KernelServerError: Error, CustomStringConvertible {
 /// A Jupyter kernel server speaking messaging protocol 5.4 for any `KernelInterpreter`.
 ///
 /// Threads: heartbeat (echo), IOPub (the one XPUB publisher), control, shell (runs cells one at
-/// a time; also owns stdin). Each libzmq socket is used by exactly one thread. `init` binds all
+/// a time; also owns stdin); control and shell hand their requests to one `KernelCore`. Each libzmq socket is used by exactly one thread. `init` binds all
 /// sockets, so bind errors surface at once and `connection` tells the ports actually bound.
 public final class KernelServer {
     /// The connection as bound: ports given as 0 are replaced by the ports chosen.
@@ -120,31 +121,25 @@ public final class KernelServer {
     public func run() throws -> Bool {
         guard let sockets else { throw KernelServerError.alreadyRun }
         self.sockets = nil
-        let signals = ServerSignals()
+        let stop = SharedFlag()
         let interruptSignals = handlesInterruptSignal ? try InterruptSignalPipe() : nil
         defer { interruptSignals?.uninstall() }
 
-        let kernelInfo = Self.kernelInfoContent(interpreter.kernelInfo)
-        let shellMessenger = try ChannelMessenger(context: context, iopubEndpoint: feedEndpoint, codec: codec,
-                                                  session: session, name: "shell", log: log)
-        let controlMessenger = try ChannelMessenger(context: context, iopubEndpoint: feedEndpoint, codec: codec,
-                                                    session: session, name: "control", log: log)
-        let shell = ShellChannel(shell: sockets.shell, stdin: sockets.stdin, messenger: shellMessenger, interpreter: interpreter,
-                                 kernelInfoContent: kernelInfo, signals: signals, log: log)
-        let control = ControlChannel(control: sockets.control, messenger: controlMessenger, interpreter: interpreter,
-                                     kernelInfoContent: kernelInfo, signals: signals, interruptSignals: interruptSignals, log: log)
+        let transport = try ZMQTransport(shell: sockets.shell, control: sockets.control, stdin: sockets.stdin, context: context,
+                                         iopubEndpoint: feedEndpoint, codec: codec, log: log)
+        let core = KernelCore(interpreter: interpreter, transport: transport, session: session, log: log)
         let publisher = IOPubPublisher(xpub: sockets.iopub, feed: sockets.iopubFeed, codec: codec, session: session, log: log)
         let heartbeat = HeartbeatEcho(socket: sockets.heartbeat, log: log)
         let publisherStop = SharedFlag()
 
         let publisherThread = Self.start("iopub") { publisher.run(until: publisherStop) }
-        let heartbeatThread = Self.start("heartbeat") { heartbeat.run(until: signals.stop) }
-        let controlThread = Self.start("control") { control.run() }
-        let shellThread = Self.start("shell") { shell.run() }
+        let heartbeatThread = Self.start("heartbeat") { heartbeat.run(until: stop) }
+        let controlThread = Self.start("control") { transport.serveControl(core, interruptSignals: interruptSignals, until: stop) }
+        let shellThread = Self.start("shell") { transport.serveShell(core, until: stop) }
 
-        let restart = signals.waitForShutdown()
-        signals.stop.set()
-        if signals.cellRunning.isSet { interpreter.interrupt() }
+        let restart = core.waitForShutdown()
+        stop.set()
+        core.stopServing()
         let deadline = DispatchTime.now() + .milliseconds(1500)
         let channelsEnded = [controlThread, heartbeatThread, shellThread].allSatisfy { $0.wait(timeout: deadline) == .success }
         // The publisher goes last so that every message the channels queued is forwarded.
@@ -169,24 +164,5 @@ public final class KernelServer {
         thread.name = "kernel-\(name)"
         thread.start()
         return group
-    }
-
-    static func kernelInfoContent(_ info: KernelInfo) -> JSONObject {
-        let language = info.languageInfo
-        return [
-            "status": "ok",
-            "protocol_version": protocolVersion,
-            "implementation": info.implementation,
-            "implementation_version": info.implementationVersion,
-            "banner": info.banner,
-            "help_links": info.helpLinks.map { ["text": $0.text, "url": $0.url] },
-            "language_info": [
-                "name": language.name, "version": language.version, "mimetype": language.mimetype,
-                "file_extension": language.fileExtension, "pygments_lexer": language.pygmentsLexer,
-                "codemirror_mode": language.codemirrorMode, "nbconvert_exporter": language.nbconvertExporter,
-            ],
-            "debugger": false,
-            "supported_features": [String](),
-        ]
     }
 }

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import JupyterKernel
+import RDCKernel
 import RDCSession
 import NumericCore
 
@@ -22,7 +23,9 @@ struct KernelCommand: ParsableCommand {
         let connection = try ConnectionInfo(contentsOfFile: connectionFile)
         let session = Session(options: SessionOptions(workingDirectory: FileManager.default.currentDirectoryPath))
         let verbose = self.verbose
-        let server = try KernelServer(connection: connection, interpreter: SessionInterpreter(session: session)) { line in
+        let interpreter = SessionInterpreter(session: session, implementationVersion: RDCVersion.current,
+                                             languageVersion: RDCVersion.language)
+        let server = try KernelServer(connection: connection, interpreter: interpreter) { line in
             if verbose || line.localizedCaseInsensitiveContains("signature") || line.localizedCaseInsensitiveContains("error") {
                 FileHandle.standardError.write(Data("[rdc kernel] \(line)\n".utf8))
             }

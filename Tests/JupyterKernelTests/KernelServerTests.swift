@@ -1,4 +1,6 @@
-// Layer: tests of the Jupyter front end: a real KernelServer on loopback, driven by libzmq clients.
+// Layer: tests of the Jupyter front end. Integration tests: a real KernelServer on loopback,
+// driven by libzmq clients (sockets, threads, signatures). The protocol itself is unit-tested
+// without sockets in KernelCoreTests.
 import CZMQ
 import Foundation
 import XCTest

@@ -1,80 +1,28 @@
-// Layer: executable. Adapts the R-DC session to the language-agnostic Jupyter kernel: maps
-// session outputs to Jupyter messages and requests to session calls. Knows both, owns neither.
-
+// Layer: Jupyter front end glue (RDCKernel). May use JupyterKernel, RDCSession and Foundation;
+// never ZeroMQ, never tensors. How R-DC session outputs look in Jupyter (design.md "Outputs").
 import Foundation
 import JupyterKernel
 import RDCSession
 
-/// The R-DC language as a `KernelInterpreter`, over one persistent `Session`.
-final class SessionInterpreter: KernelInterpreter {
-    private let session: Session
-
-    /// An interpreter over `session`.
-    init(session: Session) {
-        self.session = session
-    }
-
-    let kernelInfo = KernelInfo(
-        implementation: "rdc",
-        implementationVersion: RDCVersion.current,
-        banner: "R-DC \(RDCVersion.current): deep clustering by self-supervision (arXiv 2503.03733). Type `help`.",
-        helpLinks: [HelpLink(text: "R-DC paper", url: "https://arxiv.org/abs/2503.03733")],
-        languageInfo: LanguageInfo(name: "rdc", version: RDCVersion.language, mimetype: "text/x-rdc",
-                                   fileExtension: ".rdc", pygmentsLexer: "text", codemirrorMode: "shell",
-                                   nbconvertExporter: "script"))
-
-    func execute(code: String, context: ExecutionContext) -> ExecutionOutcome {
-        var renderer = OutputRenderer(context: context)
-        do {
-            try session.run(code) { renderer.render($0) }
-            renderer.finish(asResult: true)
-            return .ok(payload: renderer.payload)
-        } catch let failure as SessionFailure {
-            renderer.finish(asResult: false)
-            return .error(name: failure.name, value: failure.message,
-                          traceback: ["\u{1B}[0;31m\(failure.name)\u{1B}[0m: \(failure)"])
-        } catch {
-            renderer.finish(asResult: false)
-            return .error(name: "InternalError", value: "\(error)", traceback: ["\(error)"])
-        }
-    }
-
-    func complete(code: String, cursor: Int) -> CompletionReply {
-        let result = session.complete(code: code, cursor: cursor)
-        return CompletionReply(matches: result.matches, cursorStart: result.range.lowerBound, cursorEnd: result.range.upperBound)
-    }
-
-    func inspect(code: String, cursor: Int, detailLevel: Int) -> InspectionReply {
-        guard let text = session.inspect(code: code, cursor: cursor, detailLevel: detailLevel) else { return .notFound }
-        return InspectionReply(found: true, data: ["text/plain": text])
-    }
-
-    func isComplete(code: String) -> CompletenessReply {
-        switch session.isComplete(code: code) {
-        case .complete: return .complete
-        case .incomplete: return .incomplete(indent: "")
-        case .invalid: return .invalid
-        }
-    }
-
-    func interrupt() {
-        session.interrupt()
-    }
-}
-
 /// Turns one cell's session outputs into Jupyter messages: text to streams, tables and images
 /// to rich displays (the cell's last table becomes its execute_result), progress to one display
 /// per training command updated in place, help to the pager.
-private struct OutputRenderer {
+struct OutputRenderer {
+    /// Where the cell's outputs go.
     let context: ExecutionContext
+    /// The `execute_reply` payload gathered so far (pager pages).
     private(set) var payload: [ExecutionPayload] = []
+    /// The latest table, held back: it becomes the execute_result if nothing follows it.
     private var pendingTable: Table?
+    /// The display id of the progress display being updated, nil between training commands.
     private var progressDisplay: String?
 
+    /// A renderer for one cell.
     init(context: ExecutionContext) {
         self.context = context
     }
 
+    /// Shows one output (a table waits until the next output or `finish`).
     mutating func render(_ output: SessionOutput) {
         if case .table = output {} else { flushTable(asResult: false) }
         switch output {
