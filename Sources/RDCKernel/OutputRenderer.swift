@@ -69,7 +69,7 @@ struct OutputRenderer {
 
     private static func html(_ event: TrainingProgress) -> String {
         let percent = Int((event.fractionDone * 100).rounded())
-        let text = event.plainText.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        let text = escapeHTML(event.plainText)
         return "<div style=\"font-family:monospace\"><progress value=\"\(percent)\" max=\"100\" style=\"width:240px\"></progress> \(text)</div>"
     }
 }

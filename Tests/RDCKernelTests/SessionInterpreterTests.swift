@@ -34,9 +34,9 @@ final class OutputRendererTests: XCTestCase {
         return renderer.payload
     }
 
-    private func progress(epoch: Int, isFinal: Bool = false) -> ProgressEvent {
-        ProgressEvent(phase: "pretrain", epoch: epoch, epochs: 2, batch: 5, batches: 10, losses: [NamedValue("ae", 0.5)],
-                      elapsedSeconds: 3, remainingSeconds: 4, isFinal: isFinal)
+    private func progress(epoch: Int, isFinal: Bool = false) -> TrainingProgress {
+        TrainingProgress(phase: .pretrain, epochs: 1...2, epoch: epoch, batch: 5, batches: 10, losses: [NamedLoss("ae", 0.5)],
+                         elapsedSeconds: 3, moment: isFinal ? .final : .batch)
     }
 
     func testTextGoesToItsStreamEndingInANewline() {
@@ -95,7 +95,7 @@ final class OutputRendererTests: XCTestCase {
 
     func testProgressTextIsEscapedInHTML() throws {
         var event = progress(epoch: 1)
-        event.phase = "a<b&c"
+        event.losses = [NamedLoss("a<b&c", 1)]
         _ = render([.progress(event)])
         let html = try XCTUnwrap(recording.data(0)["text/html"] as? String)
         XCTAssertTrue(html.contains("a&lt;b&amp;c"), html)

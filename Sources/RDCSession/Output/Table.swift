@@ -86,7 +86,7 @@ public struct Table: Sendable, Equatable {
 }
 
 /// Escapes `&`, `<`, `>`, `"` and `'` for HTML text and attribute values.
-func escapeHTML(_ text: String) -> String {
+public func escapeHTML(_ text: String) -> String {
     var escaped = ""
     escaped.reserveCapacity(text.count)
     for character in text {
