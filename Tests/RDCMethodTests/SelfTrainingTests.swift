@@ -3,7 +3,8 @@ import XCTest
 import RDCMethod
 import NumericCore
 
-/// Phase 3 (DEC/IDEC self-training), per-epoch tracking and the three feature problems.
+/// The ablation's pieces: Phase 3 (DEC/IDEC self-training), Phase 2's input target, per-epoch
+/// tracking and the three feature problems.
 final class SelfTrainingTests: XCTestCase {
     /// `perClass` points around each of `classes` corners of [0, 1]^16, as 1×4×4 images.
     private func blobs(classes: Int, perClass: Int, noise: Float = 0.06, seed: UInt64 = 1) -> (samples: Tensor, labels: [Int]) {
@@ -129,6 +130,32 @@ final class SelfTrainingTests: XCTestCase {
         let unlabelled = try XCTUnwrap(tracked.history.last?.tracked)
         XCTAssertNil(unlabelled.accuracy)
         XCTAssertNil(unlabelled.randomness, "without labels: the share of changed assignments, unknown before the first update")
+    }
+
+    func testTheInputTargetReconstructsEachAnchorsNeighbourhoodAndSurvivesACheckpoint() throws {
+        // Neighbourhood images: anchor 0 with kept neighbours 1 and 2 gets their mean; 3 is no anchor.
+        let samples = Tensor(shape: [4, 2], storage: [0, 0, 3, 3, 6, 0, 9, 9])
+        let targets = ProximityTargets(targetRow: [0, -1, -1, -1], targets: Tensor(shape: [1, 2], storage: [1, 0]),
+                                       meanKeptNeighbours: 0.5, members: [[1, 2]])
+        let images = targets.neighbourhoodImages(batch: samples.gathering(rows: [3, 0]), batchRows: [3, 0], samples: samples)
+        XCTAssertEqual(images.storage, [9, 9, 3, 1])
+
+        let (data, _) = blobs(classes: 3, perClass: 40)
+        var state = try pretrained(data)
+        for target in RefineTarget.allCases {
+            var copy = state
+            _ = try Trainer.refine(&copy, samples: data, epochs: 1, settings: RefineSettings(batchSize: 30, neighbours: 5, target: target),
+                                   cancellation: CancellationToken())
+            XCTAssertEqual(copy.history.last?.losses.map(\.name), target == .input ? ["recon"] : ["recon", "proximity"], "\(target)")
+            XCTAssertEqual(copy.proximity?.targets.members != nil, target != .latent, "\(target)")
+        }
+        let settings = RefineSettings(batchSize: 30, neighbours: 5, refreshEvery: 5, target: .input)
+        _ = try Trainer.refine(&state, samples: data, epochs: 1, settings: settings, cancellation: CancellationToken())
+        var restored = try Checkpoint.decode(Checkpoint(state: state, clustering: nil).encoded()).state
+        XCTAssertEqual(restored.proximity?.targets, state.proximity?.targets)
+        _ = try Trainer.refine(&state, samples: data, epochs: 1, settings: settings, cancellation: CancellationToken())
+        _ = try Trainer.refine(&restored, samples: data, epochs: 1, settings: settings, cancellation: CancellationToken())
+        XCTAssertEqual(restored.autoencoder.parameterValues, state.autoencoder.parameterValues)
     }
 
     // MARK: The three feature problems on constructed cases

@@ -23,8 +23,8 @@ NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb"))
 # Two cores: every notebook must finish well within this.
 WALL_TIME_LIMIT = 300
 CELL_TIMEOUT = 300
-TRAINING_COMMAND = re.compile(r"^(pretrain|refine)\b")
-PROGRESS_TEXT = re.compile(r"^(pretrain|refine) epoch (\d+)/(\d+) batch (\d+)/(\d+) ")
+TRAINING_COMMAND = re.compile(r"^(pretrain|refine|selftrain)\b")
+PROGRESS_TEXT = re.compile(r"^(pretrain|refine|selftrain) epoch (\d+)/(\d+) batch (\d+)/(\d+) ")
 
 
 def command_lines(notebook) -> list[str]:
@@ -37,9 +37,9 @@ def outputs(notebook) -> list[dict]:
     return [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.get("outputs", [])]
 
 
-def test_there_are_three_notebooks_for_the_rdc_kernel():
+def test_there_are_four_notebooks_for_the_rdc_kernel():
     assert [path.name for path in NOTEBOOKS] == [
-        "01-quickstart.ipynb", "02-acai-interpolations.ipynb", "03-phases-compared.ipynb"]
+        "01-quickstart.ipynb", "02-acai-interpolations.ipynb", "03-phases-compared.ipynb", "04-ablation.ipynb"]
     for path in NOTEBOOKS:
         notebook = nbformat.read(path, as_version=4)
         nbformat.validate(notebook)

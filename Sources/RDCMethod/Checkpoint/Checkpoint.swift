@@ -57,7 +57,8 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable {
 ///                 autoencoder and centres Adam, target tensor [N, K], assignment count + ids (u32),
 ///                 batches since the update (u32), flag + changed share (f64 bits); tracked
 ///                 epochs: count + (history index, seconds, measure count, (name, f64 bits)…);
-///                 flag + tracking reference: phase, start embeddings tensor, flag + count + ids
+///                 flag + tracking reference: phase, start embeddings tensor, flag + count + ids;
+///                 flag + Phase 2 target members: per active anchor, count + ids
 ///     partial     (version 2) flag + unfinished epoch: phase, epoch, order count + order (u32 each),
 ///                 samples done, batches done, loss count + (name, value)…, seconds (f64 bits);
 ///                 then count + (history index, batches) of the history's abandoned epochs
@@ -363,6 +364,9 @@ public struct Checkpoint {
             writer.append(UInt32(reference.lastAssignments == nil ? 0 : 1))
             if let assignments = reference.lastAssignments { appendIDs(assignments, to: &writer) }
         }
+        let members = state.proximity?.targets.members
+        writer.append(UInt32(members == nil ? 0 : 1))
+        for list in members ?? [] { appendIDs(list.map(Int.init), to: &writer) }
     }
 
     private static func appendIDs(_ ids: [Int], to writer: inout ByteWriter) {
@@ -441,6 +445,14 @@ public struct Checkpoint {
                 last = assignments
             }
             state.trackingReference = TrackingReference(phase: phase, startEmbeddings: embeddings, lastAssignments: last)
+        }
+        if try flag(&reader, "Phase 2 target members") {
+            guard let proximity = state.proximity else { throw fail("Phase 2 target members without Phase 2 targets") }
+            let samples = proximity.targets.targetRow.count
+            let members = try (0..<proximity.targets.activeCount).map { _ in
+                try ids(&reader, below: samples, "Phase 2 neighbour").map(Int32.init)
+            }
+            state.proximity?.targets.members = members
         }
     }
 

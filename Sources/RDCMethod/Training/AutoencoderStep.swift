@@ -55,16 +55,20 @@ public typealias LatentTerm = (Tensor) -> LossAndGradient
 /// autoencoder and one for the critic.
 public enum AutoencoderStep {
     /// Trains `autoencoder` (and `critic` when enabled) on `batch`; α is drawn from `generator`.
-    /// Throws `DivergedStep`, applying nothing, when a loss or gradient is not finite.
+    /// The decoder reconstructs `reconstructionTarget` (Phase 2's neighbourhood images) when
+    /// given, else the batch itself. Throws `DivergedStep`, applying nothing, when a loss or
+    /// gradient is not finite.
     public static func train(autoencoder: inout Autoencoder, critic: inout Critic, batch: Tensor,
                              settings: ACAISettings, autoencoderOptimizer: inout Adam, criticOptimizer: inout Adam,
-                             generator: inout SeededGenerator, latentTerm: LatentTerm? = nil) throws -> StepLosses {
+                             generator: inout SeededGenerator, latentTerm: LatentTerm? = nil,
+                             reconstructionTarget: Tensor? = nil) throws -> StepLosses {
         let n = batch.batchSize
         let z = autoencoder.encoder.forward(batch)
         let latentLoss = latentTerm?(z)
+        let target = reconstructionTarget ?? batch
         guard settings.criticEnabled && n > 1 else {
             let reconstruction = autoencoder.decoder.forward(z)
-            let loss = MeanSquaredError.loss(prediction: reconstruction, target: batch)
+            let loss = MeanSquaredError.loss(prediction: reconstruction, target: target)
             var latentGradient = autoencoder.decoder.backward(loss.gradient, needs: .all)
             if let latentLoss { latentGradient.add(latentLoss.gradient) }
             _ = autoencoder.encoder.backward(latentGradient, needs: .parametersOnly)
@@ -77,7 +81,7 @@ public enum AutoencoderStep {
         let mixedLatent = interpolate(z, alphas: alphas)
         let decoded = autoencoder.decoder.forward(Tensor.concatenating([z, mixedLatent]))
         let reconstruction = decoded.rows(0..<n), interpolated = decoded.rows(n..<(2 * n))
-        let loss = MeanSquaredError.loss(prediction: reconstruction, target: batch)
+        let loss = MeanSquaredError.loss(prediction: reconstruction, target: target)
 
         // Autoencoder side: λ·mean C(x̂_α)², back-propagated through a frozen critic.
         let interpolatedScores = critic.scores(interpolated)

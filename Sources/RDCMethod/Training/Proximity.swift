@@ -11,12 +11,16 @@ public struct ProximityTargets: Equatable, Sendable {
     public var targets: Tensor
     /// Mean number of mutual neighbours kept per point.
     public var meanKeptNeighbours: Double
+    /// For each active anchor (row of `targets`), its kept mutual neighbours: kept only when
+    /// anchors reconstruct their neighbourhood's mean image (`target=input` or `both`).
+    public var members: [[Int32]]?
 
     /// Targets from their parts (checkpoints restore them this way).
-    public init(targetRow: [Int32], targets: Tensor, meanKeptNeighbours: Double) {
+    public init(targetRow: [Int32], targets: Tensor, meanKeptNeighbours: Double, members: [[Int32]]? = nil) {
         self.targetRow = targetRow
         self.targets = targets
         self.meanKeptNeighbours = meanKeptNeighbours
+        self.members = members
     }
 
     /// Number of active anchors.
@@ -26,7 +30,9 @@ public struct ProximityTargets: Equatable, Sendable {
     /// - Parameters:
     ///   - neighbours: M, neighbours per point (itself excluded).
     ///   - quantile: q; anchors whose mean neighbour distance is above the q-quantile are dropped.
-    public static func compute(embeddings: Tensor, neighbours: Int, quantile: Float) throws -> ProximityTargets {
+    ///   - keepingMembers: whether to keep each anchor's kept neighbours (for `neighbourhoodImages`).
+    public static func compute(embeddings: Tensor, neighbours: Int, quantile: Float,
+                               keepingMembers: Bool = false) throws -> ProximityTargets {
         let unit = normalisedRows(embeddings)
         let width = unit.itemSize
         let neighbourhood = try MutualNeighbourhood(unitEmbeddings: unit, neighbours: neighbours, quantile: quantile)
@@ -43,7 +49,32 @@ public struct ProximityTargets: Equatable, Sendable {
         }
         return ProximityTargets(targetRow: targetRow,
                                 targets: Tensor(shape: [targets.count / width, width], storage: targets),
-                                meanKeptNeighbours: neighbourhood.meanKept)
+                                meanKeptNeighbours: neighbourhood.meanKept,
+                                members: keepingMembers ? neighbourhood.anchors.map { neighbourhood.kept[$0] } : nil)
+    }
+
+    /// The reconstruction targets of a batch: for an active anchor the mean image of itself and
+    /// its kept neighbours (rows of `samples`), for every other sample the sample itself.
+    public func neighbourhoodImages(batch: Tensor, batchRows: [Int], samples: Tensor) -> Tensor {
+        guard let members else { return batch }
+        var images = batch
+        let width = batch.itemSize
+        images.storage.withUnsafeMutableBufferPointer { out in
+            samples.storage.withUnsafeBufferPointer { all in
+                for (position, row) in batchRows.enumerated() where targetRow[row] >= 0 {
+                    let neighbours = members[Int(targetRow[row])]
+                    guard !neighbours.isEmpty else { continue }
+                    let scale = 1 / Float(neighbours.count + 1)
+                    let offset = position * width
+                    for j in neighbours {
+                        let source = Int(j) * width
+                        for d in 0..<width { out[offset + d] += all[source + d] }
+                    }
+                    for d in 0..<width { out[offset + d] *= scale }
+                }
+            }
+        }
+        return images
     }
 
     /// β·mean over the batch's active anchors of ‖z_i/‖z_i‖ − t_i‖², with its gradient in z.

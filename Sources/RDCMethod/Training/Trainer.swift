@@ -22,6 +22,21 @@ public struct PretrainSettings: Equatable, Sendable {
     }
 }
 
+/// What Phase 2 pulls towards its neighbourhoods (method.md "Phase 2 target").
+public enum RefineTarget: String, Sendable, CaseIterable {
+    /// The anchor's normalised embedding towards its neighbour centroid (the paper's reading).
+    case latent
+    /// The anchor's reconstruction towards the mean image of itself and its kept neighbours.
+    case input
+    /// Both at once.
+    case both
+
+    /// Whether the proximity term on the embeddings is on.
+    public var pullsEmbeddings: Bool { self != .input }
+    /// Whether anchors reconstruct their neighbourhood's mean image.
+    public var reconstructsNeighbourhoods: Bool { self != .latent }
+}
+
 /// Settings of a Phase 2 call (method.md defaults).
 public struct RefineSettings: Equatable, Sendable {
     /// Epochs of a Phase 2 call when the caller does not say: fewer on large data sets, where
@@ -47,10 +62,14 @@ public struct RefineSettings: Equatable, Sendable {
     public var refreshEvery = 1
     /// Optional ACAI term during Phase 2 (off by default).
     public var acai = ACAISettings(criticEnabled: false)
+    /// What the neighbourhoods pull: embeddings (the paper's reading), reconstructions, or both.
+    public var target = RefineTarget.latent
 
     /// Settings with method.md's defaults.
     public init(batchSize: Int = 256, learningRate: Float = 1e-3, neighbours: Int = 10, beta: Float? = nil,
-                quantile: Float = 0.9, refreshEvery: Int = 1, acai: ACAISettings = ACAISettings(criticEnabled: false)) {
+                quantile: Float = 0.9, refreshEvery: Int = 1, acai: ACAISettings = ACAISettings(criticEnabled: false),
+                target: RefineTarget = .latent) {
+        self.target = target
         self.batchSize = batchSize
         self.learningRate = learningRate
         self.neighbours = neighbours
@@ -273,9 +292,11 @@ public enum Trainer {
             beforeEpoch: { epoch in
                 // Targets are due when `refreshEvery` epochs have passed since they were computed.
                 let phaseEpoch = epoch - 1
-                if let current = state.proximity, phaseEpoch - current.computedAtEpoch < max(settings.refreshEvery, 1) { return }
+                if let current = state.proximity, phaseEpoch - current.computedAtEpoch < max(settings.refreshEvery, 1),
+                   current.targets.members != nil || !settings.target.reconstructsNeighbourhoods { return }
                 let targets = try ProximityTargets.compute(embeddings: embed(state.autoencoder, samples: samples),
-                                                           neighbours: settings.neighbours, quantile: settings.quantile)
+                                                           neighbours: settings.neighbours, quantile: settings.quantile,
+                                                           keepingMembers: settings.target.reconstructsNeighbourhoods)
                 state.proximity = (targets, phaseEpoch)
             },
             afterEpoch: {
@@ -283,12 +304,15 @@ public enum Trainer {
                           neighbourhood: (settings.neighbours, settings.quantile))
             }) { rows, generator in
             guard let targets = state.proximity?.targets else { return [] }
-            return try namedLosses(acai: settings.acai.criticEnabled, proximity: true) {
+            let batch = samples.gathering(rows: rows)
+            return try namedLosses(acai: settings.acai.criticEnabled, proximity: settings.target.pullsEmbeddings) {
                 try AutoencoderStep.train(
-                    autoencoder: &state.autoencoder, critic: &state.critic, batch: samples.gathering(rows: rows),
+                    autoencoder: &state.autoencoder, critic: &state.critic, batch: batch,
                     settings: settings.acai, autoencoderOptimizer: &optimizers.autoencoder,
                     criticOptimizer: &optimizers.critic, generator: &generator,
-                    latentTerm: { targets.loss(latent: $0, batchRows: rows, beta: beta) })
+                    latentTerm: settings.target.pullsEmbeddings ? { targets.loss(latent: $0, batchRows: rows, beta: beta) } : nil,
+                    reconstructionTarget: settings.target.reconstructsNeighbourhoods
+                        ? targets.neighbourhoodImages(batch: batch, batchRows: rows, samples: samples) : nil)
             }
         }
     }

@@ -54,8 +54,9 @@ extension SessionState {
         }
         let blueprint = model!.blueprint
         let beta = settings.effectiveBeta(inputSize: blueprint.inputSize, latentSize: blueprint.latentSize)
-        context.say("refine: M=\(neighbours) q=\(formatFigure(Double(settings.quantile))) beta=\(formatFigure(Double(beta))) "
-                    + "refresh=\(settings.refreshEvery), \(epochs) epochs")
+        context.say("refine: M=\(neighbours) q=\(formatFigure(Double(settings.quantile)))"
+                    + (settings.target.pullsEmbeddings ? " beta=\(formatFigure(Double(beta)))" : "")
+                    + " refresh=\(settings.refreshEvery) target=\(settings.target.rawValue), \(epochs) epochs")
         let reporter = ProgressReporter(emit: context.emit)
         let outcome: TrainingOutcome
         do {

@@ -36,6 +36,7 @@ enum SharedOptions {
 }
 
 extension ModelKind: ChoiceWord {}
+extension RefineTarget: ChoiceWord {}
 
 /// `model KIND [latent=]`.
 struct ModelOptions {
@@ -82,7 +83,7 @@ struct PretrainOptions {
     }
 }
 
-/// `refine [epochs=] [M=] [beta=] [q=] [refresh=] [lr=] [batch=] [critic=]`.
+/// `refine [epochs=] [M=] [beta=] [q=] [refresh=] [lr=] [batch=] [critic=] [target=] [track=]`.
 struct RefineOptions {
     private static let defaults = RefineSettings()
     static let epochs = OptionalOptionKey("epochs", .integer(SharedOptions.epochRange), computed: RefineSettings.defaultEpochsRule,
@@ -97,8 +98,10 @@ struct RefineOptions {
     static let batch = SharedOptions.batchSize(default: defaults.batchSize)
     static let critic = SharedOptions.critic(default: defaults.acai.criticEnabled,
                                              help: "Keep the ACAI critic term (about twice the time).")
+    static let target = OptionKey("target", .choice, default: defaults.target,
+                                  help: "latent: pull embeddings to neighbour centroids; input: reconstruct the neighbourhood's mean image; both.")
     static let declarations = [epochs.spec, SharedOptions.neighbours.spec, beta.spec, quantile.spec, refresh.spec,
-                               learningRate.spec, batch.spec, critic.spec, SharedOptions.track.spec]
+                               learningRate.spec, batch.spec, critic.spec, target.spec, SharedOptions.track.spec]
 
     /// Epochs asked for, or nil for the method's rule.
     let epochs: Int?
@@ -113,7 +116,7 @@ struct RefineOptions {
             batchSize: invocation[Self.batch], learningRate: invocation[Self.learningRate],
             neighbours: invocation[SharedOptions.neighbours], beta: invocation[Self.beta],
             quantile: invocation[Self.quantile], refreshEvery: invocation[Self.refresh],
-            acai: ACAISettings(criticEnabled: invocation[Self.critic]))
+            acai: ACAISettings(criticEnabled: invocation[Self.critic]), target: invocation[Self.target])
     }
 }
 
