@@ -18,11 +18,11 @@ final class HelpAndInspectionTests: XCTestCase {
           seed 42
         """)
         XCTAssertEqual(CommandLanguage.helpText(for: .diagnose), """
-        diagnose — Measure feature twist and drift.
+        diagnose — Measure feature twist, drift and randomness.
 
         Usage: diagnose [M=INTEGER]
 
-        Twist: mean Jaccard overlap of each point's M-nearest-neighbour set between the embedding at the end of Phase 1 and now (1 = local geometry kept). Drift: 1 − ARI between the current clustering and the previous one.
+        Twist: mean Jaccard overlap of each point's M-nearest-neighbour set between the embedding at the end of Phase 1 and now (1 = local geometry kept). Drift: 1 − ARI between the current clustering and the previous one. Randomness: the share of the last phase's training targets that point the wrong way (Phase 2: kept mutual neighbours with another label; self-training: pseudo-labels that miss the true label, or without labels the assignments that changed at the last target update).
 
         Options:
         option  type     default  range   help

@@ -111,6 +111,8 @@ extension Trainer {
         guard settings.clusterCount >= 1, settings.clusterCount <= n else {
             throw ModelError(description: "selftrain needs k between 1 and \(n) for \(n) samples, got k=\(settings.clusterCount)")
         }
+        // `diagnose` measures the twist from the end of Phase 1, whichever phase follows it.
+        if state.phase1Embeddings == nil { state.phase1Embeddings = embed(state.autoencoder, samples: samples) }
         var selfTraining: SelfTrainingState
         if let current = state.selfTraining, current.layer.clusterCount == settings.clusterCount, current.assignments.count == n {
             selfTraining = current

@@ -1,6 +1,6 @@
 // Layer: session (commands). May use RDCMethod; never sockets or terminals. `cluster`,
-// `evaluate` and `diagnose`: read clusters off the embeddings, score them, and measure twist and
-// drift against the references the session keeps.
+// `evaluate` and `diagnose`: read clusters off the embeddings, score them, and measure twist,
+// drift and randomness against the references the session keeps.
 
 import Foundation
 import RDCMethod
@@ -112,6 +112,20 @@ extension SessionState {
                          "0 = same partition (\(previous.madeAfter) → \(current.madeAfter))"])
         } else {
             notes.append("drift: needs two clusterings; run `cluster`, train more, then `cluster` again")
+        }
+        let phase = model.partialEpoch?.phase ?? model.history.last?.phase ?? .pretrain
+        let unit = ProximityTargets.normalisedRows(try embedding())
+        if phase == .pretrain {
+            notes.append("randomness: Phase 1 has no training targets; run `refine` or `selftrain`, then `diagnose`")
+        } else if let randomness = try Tracker.randomness(model, phase: phase, unitEmbeddings: unit, labels: data.labels,
+                                                          neighbourhood: (neighbours, RefineSettings().quantile)) {
+            let reading = phase == .refine ? "kept mutual neighbours with another label"
+                : data.labels == nil ? "assignments changed at the last target update" : "pseudo-labels that miss the true label"
+            rows.append(["randomness (\(phase.rawValue) targets pointing the wrong way)", String(format: "%.4f", randomness),
+                         "share of \(reading)"])
+        } else {
+            notes.append(phase == .refine ? "randomness of Phase 2 needs labels"
+                         : "randomness: no target update yet without labels; train more `selftrain`")
         }
         if !rows.isEmpty {
             context.emit(.table(Table(title: "diagnostics (M=\(neighbours))", header: ["measure", "value", "reading"], rows: rows)))
