@@ -32,6 +32,8 @@ struct SessionState {
     var lastScores: [(String, Double)] = []
     /// Raw embeddings E(X) of the current model on the current data, computed on demand.
     var cachedEmbedding: Tensor?
+    /// The variables defined with `let`, read by the parser for `$NAME` values.
+    var variables = Variables()
 
     /// A session at start-up.
     init(seed: UInt64) {
@@ -73,6 +75,7 @@ struct SessionState {
         case .echo: echo(context)
         case .clear: context.emit(.clearOutput)
         case .export: try export(context)
+        case .let: defineVariable(context)
         }
     }
 

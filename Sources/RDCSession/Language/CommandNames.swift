@@ -5,6 +5,7 @@
 public enum CommandName: String, CaseIterable, Sendable {
     case data, model, pretrain, refine, cluster, evaluate, diagnose, show, status, history
     case save, load, seed, threads, backend, help, reset, echo, clear, export
+    case `let`
 }
 
 /// The data sets `data NAME` can load.
