@@ -20,7 +20,7 @@ final class SessionInterpreter: KernelInterpreter {
         banner: "R-DC \(RDCVersion.current): deep clustering by self-supervision (arXiv 2503.03733). Type `help`.",
         helpLinks: [HelpLink(text: "R-DC paper", url: "https://arxiv.org/abs/2503.03733")],
         languageInfo: LanguageInfo(name: "rdc", version: RDCVersion.language, mimetype: "text/x-rdc",
-                                   fileExtension: ".rdc", pygmentsLexer: "text", codemirrorMode: "shell",
+                                   fileExtension: ".rdc", pygmentsLexer: "rdc", codemirrorMode: "shell",
                                    nbconvertExporter: "script"))
 
     func execute(code: String, context: ExecutionContext) -> ExecutionOutcome {
