@@ -7,7 +7,7 @@
 //   RDCSession  (command language, session state, outputs)
 //   RDCMethod   (models, trainers, clustering, metrics, data)   RDCRender (PNG pictures)
 //   NumericCore (tensors, layers, losses, optimisers, kNN, k-means on BLAS; convolutions on oneDNN)
-//   CBLAS, CDNNL, CZMQ, CPNG, CZlib (thin system-library targets); SignalPipe (SIGINT for both front ends);
+//   CBLAS, CDNNL, CZMQ, CPNG, CZlib, CFreeType (thin system-library targets); SignalPipe (SIGINT for both front ends);
 //   SafeFiles (atomic writes and plain-words file errors, for every layer)
 import PackageDescription
 
@@ -30,13 +30,15 @@ let package = Package(
         .systemLibrary(name: "CZMQ", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // FreeType renders the figures' text (DejaVu Sans from fonts-dejavu-core, found at run time).
+        .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
         // oneDNN 2.x has no pkg-config file; its module map links dnnl and libgomp.
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         .target(name: "SafeFiles"),
         .target(name: "NumericCore", dependencies: ["CBLAS", "CDNNL", "SafeFiles"], swiftSettings: optimised),
         .target(name: "RDCMethod", dependencies: ["NumericCore", "CZlib", "SafeFiles"], swiftSettings: optimised),
-        .target(name: "RDCRender", dependencies: ["CPNG", "SafeFiles"], swiftSettings: optimised),
+        .target(name: "RDCRender", dependencies: ["CPNG", "CFreeType", "SafeFiles"], swiftSettings: optimised),
         .target(name: "RDCSession", dependencies: ["RDCMethod", "RDCRender", "NumericCore", "SafeFiles"], swiftSettings: optimised),
         .target(name: "SignalPipe"),
         .target(name: "JupyterKernel", dependencies: ["CZMQ", "SignalPipe", "SafeFiles", .product(name: "Crypto", package: "swift-crypto")]),

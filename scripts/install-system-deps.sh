@@ -12,12 +12,14 @@ set -euo pipefail
 #   libzmq3-dev      the Jupyter wire protocol (CZMQ target)
 #   libpng-dev       pictures written by RDCRender (CPNG target)
 #   zlib1g-dev       gzipped datasets (CZlib target)
-#   pkg-config       lets SwiftPM find openblas and libpng
+#   libfreetype-dev  anti-aliased text in the pictures (CFreeType target)
+#   fonts-dejavu-core  DejaVu Sans, the pictures' font (read at run time from /usr/share/fonts)
+#   pkg-config       lets SwiftPM find openblas, libpng and freetype2
 #   dataset-fashion-mnist  Fashion-MNIST IDX files under /usr/share/datasets/fashion-mnist
 #   chromium, chromium-driver  headless browser checks of JupyterLab (selenium, no downloads)
 #   python3-venv     the Python test and benchmark environments
 packages=(
-    libopenblas-dev libdnnl-dev libzmq3-dev libpng-dev zlib1g-dev pkg-config
+    libopenblas-dev libdnnl-dev libzmq3-dev libpng-dev zlib1g-dev libfreetype-dev fonts-dejavu-core pkg-config
     dataset-fashion-mnist chromium chromium-driver python3-venv
 )
 

@@ -4,8 +4,11 @@
 #
 # Usage: scripts/python-env.sh [VENV_DIR [REQUIREMENTS_FILE]]
 #   defaults: .venv and requirements-test.txt in the project root.
+# Also installs the project's own package python/ (rdc-jupyter: the Pygments lexer and the
+# papermill translator of the rdc language) in editable mode, so it tracks the checkout.
 # Quick when nothing changed: a stamp file in the environment records the hash of the
-# requirements file and the interpreter version; when it matches, nothing is installed.
+# requirements file, of python/pyproject.toml and the interpreter version; when it matches,
+# nothing is installed.
 set -euo pipefail
 
 project_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,7 +23,8 @@ command -v "$python" >/dev/null || { echo "error: Python interpreter not found: 
 python_version() { "$1" -c 'import sys; print(sys.version.split()[0])' 2>/dev/null; }
 stamp_file="$venv_dir/.requirements.stamp"
 wanted_python="$(python_version "$python")"
-wanted_stamp="$(sha256sum <"$requirements" | cut -d' ' -f1) python-$wanted_python"
+local_package="$project_root/python"
+wanted_stamp="$(cat "$requirements" "$local_package/pyproject.toml" | sha256sum | cut -d' ' -f1) python-$wanted_python $local_package"
 
 if [ -x "$venv_dir/bin/python" ] && [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$wanted_stamp" ]; then
     echo "$venv_dir is up to date with $(basename "$requirements")"
@@ -40,5 +44,7 @@ pip_options=(--quiet --disable-pip-version-check --no-input)
 echo "Installing $(basename "$requirements") into $venv_dir"
 rm -f "$stamp_file"
 "$venv_dir/bin/python" -m pip install "${pip_options[@]}" -r "$requirements" </dev/null
+echo "Installing $local_package (rdc-jupyter) into $venv_dir"
+"$venv_dir/bin/python" -m pip install "${pip_options[@]}" --no-deps -e "$local_package" </dev/null
 echo "$wanted_stamp" >"$stamp_file"
 echo "$venv_dir now holds $("$venv_dir/bin/python" -m pip list --format=freeze | wc -l) packages"

@@ -24,7 +24,7 @@ public final class SessionInterpreter: KernelInterpreter {
             banner: "R-DC \(implementationVersion): deep clustering by self-supervision (arXiv 2503.03733). Type `help`.",
             helpLinks: [HelpLink(text: "R-DC paper", url: "https://arxiv.org/abs/2503.03733")],
             languageInfo: LanguageInfo(name: "rdc", version: languageVersion, mimetype: "text/x-rdc",
-                                       fileExtension: ".rdc", pygmentsLexer: "text", codemirrorMode: "shell",
+                                       fileExtension: ".rdc", pygmentsLexer: "rdc", codemirrorMode: "shell",
                                        nbconvertExporter: "script"))
     }
 

@@ -186,48 +186,55 @@ public struct Canvas: Sendable {
         }
     }
 
-    /// Draws one line of `text` with the built-in `BitmapFont`, each font pixel a
-    /// `scale`×`scale` block. `y` is the top of capital letters; `alignment` says how the text
-    /// sits around `x`.
-    public mutating func text(_ text: String, x: Int, y: Int, scale: Int, color: RGB,
+    /// Draws one line of `text` in `font`, anti-aliased. `y` is the top of capital letters
+    /// (the baseline is `font.capitalHeight` below it); `alignment` says how the text sits
+    /// around `x`.
+    public mutating func text(_ text: String, x: Int, y: Int, font: Font, color: RGB,
                               alignment: TextAlignment = .left) {
-        let scale = max(1, scale)
-        let textWidth = BitmapFont.width(of: text, scale: scale)
-        var penX: Int
+        let placed = font.typeface.layout(text, pixelSize: font.pixelSize)
+        let textWidth = placed.last.map { $0.penX + $0.glyph.advance } ?? 0
+        let startX: Int
         switch alignment {
-        case .left: penX = x
-        case .center: penX = x - textWidth / 2
-        case .right: penX = x - textWidth
+        case .left: startX = x
+        case .center: startX = x - textWidth / 2
+        case .right: startX = x - textWidth
         }
-        for character in text {
-            let glyph = BitmapFont.glyph(for: character)
-            drawGlyph(glyph, scale: scale, color: color) { column, row in (penX + column * scale, y + row * scale) }
-            penX += glyph.advance * scale
-        }
-    }
-
-    /// Draws one line of `text` turned a quarter anticlockwise (reading bottom to top), its
-    /// middle at (`centerX`, `centerY`); used for vertical axis labels.
-    public mutating func verticalText(_ text: String, centerX: Int, centerY: Int, scale: Int, color: RGB) {
-        let scale = max(1, scale)
-        let textLength = BitmapFont.width(of: text, scale: scale)
-        let left = centerX - BitmapFont.capitalHeight(scale: scale) / 2
-        var penY = centerY + textLength / 2  // the text's start sits at the bottom
-        for character in text {
-            let glyph = BitmapFont.glyph(for: character)
-            drawGlyph(glyph, scale: scale, color: color) { column, row in (left + row * scale, penY - (column + 1) * scale) }
-            penY -= glyph.advance * scale
+        let baseline = y + font.capitalHeight
+        for (glyph, penX) in placed {
+            drawGlyph(glyph, color: color) { column, row in
+                (startX + penX + glyph.left + column, baseline - glyph.top + row)
+            }
         }
     }
 
-    /// Paints the inked pixels of `glyph`; `place` maps a (column, row) relative to the glyph's
-    /// first drawn column to the top-left pixel of its block.
-    private mutating func drawGlyph(_ glyph: BitmapFont.Glyph, scale: Int, color: RGB,
-                                    place: (Int, Int) -> (Int, Int)) {
-        for row in 0..<BitmapFont.glyphRows {
-            for column in glyph.firstColumn..<BitmapFont.glyphColumns where glyph.isInked(row: row, column: column) {
-                let (blockX, blockY) = place(column - glyph.firstColumn, row)
-                fillRect(x: blockX, y: blockY, width: scale, height: scale, color: color)
+    /// Draws one line of `text` in `font` turned a quarter anticlockwise (reading bottom to
+    /// top), its middle at (`centerX`, `centerY`); used for vertical axis labels. Capitals
+    /// span `font.capitalHeight` pixels across, centred on `centerX`.
+    public mutating func verticalText(_ text: String, centerX: Int, centerY: Int, font: Font, color: RGB) {
+        let placed = font.typeface.layout(text, pixelSize: font.pixelSize)
+        let textLength = placed.last.map { $0.penX + $0.glyph.advance } ?? 0
+        let capitals = font.capitalHeight
+        // Horizontal text (h, v) relative to its baseline start maps to (baselineX + v, startY - h).
+        let baselineX = centerX - capitals / 2 + capitals
+        let startY = centerY + textLength / 2
+        for (glyph, penX) in placed {
+            drawGlyph(glyph, color: color) { column, row in
+                (baselineX - glyph.top + row, startY - (penX + glyph.left + column) - 1)
+            }
+        }
+    }
+
+    /// Blends `glyph`'s coverage in `color`; `place` maps a (column, row) of its bitmap to the
+    /// canvas pixel it covers. Pixels outside the canvas are skipped.
+    private mutating func drawGlyph(_ glyph: Typeface.Glyph, color: RGB, place: (Int, Int) -> (Int, Int)) {
+        guard glyph.width > 0, glyph.rows > 0 else { return }
+        for row in 0..<glyph.rows {
+            for column in 0..<glyph.width {
+                let coverage = glyph.coverage[row * glyph.width + column]
+                guard coverage > 0 else { continue }
+                let (x, y) = place(column, row)
+                guard x >= 0, y >= 0, x < width, y < height else { continue }
+                blend(x: x, y: y, color: color, coverage: Double(coverage) / 255)
             }
         }
     }

@@ -70,10 +70,11 @@ extension Figures {
         let xAxis = AxisScale.linear(dataMin: xRange.0, dataMax: xRange.1, targetTicks: 6, padding: 0.04)
         let yAxis = AxisScale.linear(dataMin: yRange.0, dataMax: yRange.1, targetTicks: 5, padding: 0.04)
         let present = Set(groups).sorted()
+        let fonts = try FigureFonts.standard()
         let legend = Legend(entries: present.map { (groupNames[$0], Palette.categoryColor($0)) }, marker: .dot,
-                            maxRows: scatterPlotSize.height / Legend.rowHeight)
+                            maxRows: scatterPlotSize.height / Legend.rowHeight, font: fonts.label)
 
-        var sheet = try chartSheet(title: title, plotSize: scatterPlotSize, y: yAxis, legend: legend)
+        var sheet = try chartSheet(title: title, fonts: fonts, plotSize: scatterPlotSize, y: yAxis, legend: legend)
         let plot = chartArea(in: sheet, plotSize: scatterPlotSize, x: xAxis, y: yAxis)
         plot.drawAxes(on: &sheet.canvas, xTitle: xLabel, yTitle: yLabel)
         let radius = Double(Style.density) * 1.6
@@ -109,10 +110,11 @@ extension Figures {
         let yAxis = logarithmic
             ? AxisScale.logarithmic(dataMin: drawable.min()!, dataMax: drawable.max()!)
             : AxisScale.linear(dataMin: drawable.min()!, dataMax: drawable.max()!, targetTicks: 5, padding: 0.05)
+        let fonts = try FigureFonts.standard()
         let legend = Legend(entries: series.enumerated().map { ($1.name, Palette.categoryColor($0)) }, marker: .line,
-                            maxRows: lossPlotSize.height / Legend.rowHeight)
+                            maxRows: lossPlotSize.height / Legend.rowHeight, font: fonts.label)
 
-        var sheet = try chartSheet(title: title, plotSize: lossPlotSize, y: yAxis, legend: legend)
+        var sheet = try chartSheet(title: title, fonts: fonts, plotSize: lossPlotSize, y: yAxis, legend: legend)
         let plot = chartArea(in: sheet, plotSize: lossPlotSize, x: xAxis, y: yAxis)
         plot.drawAxes(on: &sheet.canvas, xTitle: xLabel, yTitle: yLabel)
         drawPhaseBoundaries(phaseBoundaries, in: plot, on: &sheet.canvas)
@@ -149,34 +151,37 @@ extension Figures {
     /// lower for each boundary so that close boundaries do not overwrite each other's labels.
     static func drawPhaseBoundaries(_ boundaries: [PhaseBoundary], in plot: PlotArea, on canvas: inout Canvas) {
         let padding = Style.px(3)
-        let rowHeight = BitmapFont.capitalHeight(scale: Style.labelScale) + 3 * padding
+        let font = plot.fonts.label
+        let rowHeight = font.lineHeight + 3 * padding
         for (row, boundary) in boundaries.enumerated() {
             let x = plot.point(boundary.position, plot.y.upper).x
             canvas.dashedLine(from: PixelPoint(x: x, y: Double(plot.top)), to: PixelPoint(x: x, y: Double(plot.top + plot.height)),
                               color: Style.secondaryInk, width: Double(Style.px(1)), dash: Double(Style.px(5)), gap: Double(Style.px(3)))
-            let labelWidth = BitmapFont.width(of: boundary.label, scale: Style.labelScale)
+            let labelWidth = font.width(of: boundary.label)
             let centerX = min(max(Int(x.rounded()), plot.left + labelWidth / 2 + padding),
                               plot.left + plot.width - labelWidth / 2 - padding)
             let top = plot.top + Style.px(4) + (row * rowHeight) % max(plot.height - rowHeight, 1)
             canvas.fillRect(x: centerX - labelWidth / 2 - padding, y: top - padding, width: labelWidth + 2 * padding,
-                            height: BitmapFont.capitalHeight(scale: Style.labelScale) + 2 * padding, color: .white)
-            canvas.text(boundary.label, x: centerX, y: top, scale: Style.labelScale, color: Style.ink, alignment: .center)
+                            height: font.lineHeight + 2 * padding, color: .white)
+            canvas.text(boundary.label, x: centerX, y: top, font: font, color: Style.ink, alignment: .center)
         }
     }
 
-    /// The titled sheet for a chart: y gutter, plot, then legend to the right.
-    private static func chartSheet(title: String, plotSize: (width: Int, height: Int), y: AxisScale,
+    /// The titled sheet for a chart: y gutter, plot, then legend to the right. The title
+    /// wraps to the plot's width, so it never runs wider than the plot.
+    private static func chartSheet(title: String, fonts: FigureFonts, plotSize: (width: Int, height: Int), y: AxisScale,
                                    legend: Legend) throws -> TitledSheet {
-        let width = PlotArea.leftGutter(for: y) + plotSize.width + Style.px(12) + legend.width
+        let width = PlotArea.leftGutter(for: y, fonts: fonts) + plotSize.width + Style.px(12) + legend.width
         // A little headroom so the top tick label is not clipped by the title band.
-        let height = Style.px(4) + max(plotSize.height, legend.height) + PlotArea.bottomGutter
-        return try TitledSheet(title: title, contentWidth: width, contentHeight: height)
+        let height = Style.px(4) + max(plotSize.height, legend.height) + PlotArea.bottomGutter(fonts: fonts)
+        return try TitledSheet(title: title, fonts: fonts, contentWidth: width, contentHeight: height,
+                               titleWidth: plotSize.width)
     }
 
     private static func chartArea(in sheet: TitledSheet, plotSize: (width: Int, height: Int), x: AxisScale,
                                   y: AxisScale) -> PlotArea {
-        PlotArea(left: sheet.contentLeft + PlotArea.leftGutter(for: y), top: sheet.contentTop + Style.px(4),
-                 width: plotSize.width, height: plotSize.height, x: x, y: y)
+        PlotArea(left: sheet.contentLeft + PlotArea.leftGutter(for: y, fonts: sheet.fonts), top: sheet.contentTop + Style.px(4),
+                 width: plotSize.width, height: plotSize.height, x: x, y: y, fonts: sheet.fonts)
     }
 
     /// A heatmap of `matrix` (rows = ground-truth labels, columns = clusters by default) with
@@ -198,33 +203,34 @@ extension Figures {
         try require(columnLabels.count == columns,
                     "confusion matrix has \(columns) columns but \(columnLabels.count) column labels")
 
+        let fonts = try FigureFonts.standard()
+        let labelFont = fonts.label
         let countTexts = matrix.map { $0.map(String.init) }
-        let widestCount = Style.widest(countTexts.flatMap { $0 }, scale: Style.labelScale)
-        let countScale = widestCount + Style.px(6) <= Style.px(32) ? Style.labelScale : Style.smallScale
-        let cell = max(Style.px(32), Style.widest(countTexts.flatMap { $0 }, scale: countScale) + Style.px(8))
-        let labelHeight = BitmapFont.capitalHeight(scale: Style.labelScale)
-        let widestColumnLabel = Style.widest(columnLabels, scale: Style.labelScale)
+        let widestCount = Style.widest(countTexts.flatMap { $0 }, font: labelFont)
+        let countFont = widestCount + Style.px(6) <= Style.px(32) ? labelFont : fonts.small
+        let cell = max(Style.px(32), Style.widest(countTexts.flatMap { $0 }, font: countFont) + Style.px(8))
+        let labelHeight = labelFont.lineHeight
+        let widestColumnLabel = Style.widest(columnLabels, font: labelFont)
         let rotateColumnLabels = widestColumnLabel > cell - Style.px(2)
         let columnLabelBand = rotateColumnLabels ? widestColumnLabel : labelHeight
-        let rowLabelWidth = Style.widest(rowLabels, scale: Style.labelScale)
+        let rowLabelWidth = Style.widest(rowLabels, font: labelFont)
         let matrixLeftOffset = labelHeight + Style.px(8) + rowLabelWidth + Style.px(6)
         let contentWidth = matrixLeftOffset + columns * cell
-        let contentHeight = matrix.count * cell + Style.px(6) + columnLabelBand + Style.px(8)
-            + BitmapFont.cellHeight(scale: Style.labelScale)
+        let contentHeight = matrix.count * cell + Style.px(6) + columnLabelBand + Style.px(8) + labelFont.lineHeight
 
-        var sheet = try TitledSheet(title: title, contentWidth: contentWidth, contentHeight: contentHeight)
+        var sheet = try TitledSheet(title: title, fonts: fonts, contentWidth: contentWidth, contentHeight: contentHeight)
         let left = sheet.contentLeft + matrixLeftOffset, top = sheet.contentTop
         let largest = max(matrix.flatMap { $0 }.max() ?? 0, 1)
         for (row, counts) in matrix.enumerated() {
             let centerY = top + row * cell + cell / 2
-            sheet.canvas.text(rowLabels[row], x: left - Style.px(6), y: Style.textTop(centeredOn: centerY, scale: Style.labelScale),
-                              scale: Style.labelScale, color: Style.ink, alignment: .right)
+            sheet.canvas.text(rowLabels[row], x: left - Style.px(6), y: Style.textTop(centeredOn: centerY, font: labelFont),
+                              font: labelFont, color: Style.ink, alignment: .right)
             for (column, count) in counts.enumerated() {
                 let background = Palette.sequential(Double(count) / Double(largest))
                 let cellX = left + column * cell, cellY = top + row * cell
                 sheet.canvas.fillRect(x: cellX + 1, y: cellY + 1, width: cell - 2, height: cell - 2, color: background)
                 sheet.canvas.text(countTexts[row][column], x: cellX + cell / 2,
-                                  y: Style.textTop(centeredOn: centerY, scale: countScale), scale: countScale,
+                                  y: Style.textTop(centeredOn: centerY, font: countFont), font: countFont,
                                   color: background.luminance < 0.5 ? .white : Style.ink, alignment: .center)
             }
         }
@@ -232,18 +238,18 @@ extension Figures {
         for (column, label) in columnLabels.enumerated() {
             let centerX = left + column * cell + cell / 2
             if rotateColumnLabels {
-                let labelWidth = BitmapFont.width(of: label, scale: Style.labelScale)
+                let labelWidth = labelFont.width(of: label)
                 sheet.canvas.verticalText(label, centerX: centerX, centerY: matrixBottom + Style.px(6) + labelWidth / 2,
-                                          scale: Style.labelScale, color: Style.ink)
+                                          font: labelFont, color: Style.ink)
             } else {
-                sheet.canvas.text(label, x: centerX, y: matrixBottom + Style.px(6), scale: Style.labelScale,
+                sheet.canvas.text(label, x: centerX, y: matrixBottom + Style.px(6), font: labelFont,
                                   color: Style.ink, alignment: .center)
             }
         }
         sheet.canvas.text(columnAxisLabel, x: left + columns * cell / 2, y: matrixBottom + Style.px(6) + columnLabelBand + Style.px(8),
-                          scale: Style.labelScale, color: Style.ink, alignment: .center)
-        sheet.canvas.verticalText(rowAxisLabel, centerX: sheet.contentLeft + labelHeight / 2, centerY: top + matrix.count * cell / 2,
-                                  scale: Style.labelScale, color: Style.ink)
+                          font: labelFont, color: Style.ink, alignment: .center)
+        sheet.canvas.verticalText(rowAxisLabel, centerX: sheet.contentLeft + labelFont.capitalHeight / 2,
+                                  centerY: top + matrix.count * cell / 2, font: labelFont, color: Style.ink)
         return try sheet.rendered()
     }
 }

@@ -13,10 +13,12 @@ enum Style {
     static let density = 2
     static func px(_ logical: Int) -> Int { logical * density }
 
-    /// Font pixel scales: titles, labels and legends, small annotations.
-    static let titleScale = 4
-    static let labelScale = 3
-    static let smallScale = 2
+    /// Em sizes of the figure text in device pixels: titles, labels and legends, small annotations.
+    static let titleSize = px(15)
+    static let labelSize = px(12)
+    static let smallSize = px(10)
+    /// Narrowest width a title may wrap to, so a small figure's title is not a tall column.
+    static let narrowestTitle = px(240)
 
     static let margin = px(12)
     static let gap = px(4)
@@ -29,36 +31,60 @@ enum Style {
     static let frame = RGB(hex: 0xC4C4C4)
     static let grid = RGB(hex: 0xECECEC)
 
-    /// Width of the widest of `labels` at `scale`.
-    static func widest(_ labels: [String], scale: Int) -> Int {
-        labels.map { BitmapFont.width(of: $0, scale: scale) }.max() ?? 0
+    /// Width of the widest of `labels` in `font`.
+    static func widest(_ labels: [String], font: Font) -> Int {
+        labels.map { font.width(of: $0) }.max() ?? 0
     }
 
-    /// The y at which to draw text of `scale` so its capitals are centred on `centerY`.
-    static func textTop(centeredOn centerY: Int, scale: Int) -> Int {
-        centerY - BitmapFont.capitalHeight(scale: scale) / 2
+    /// The y at which to draw text in `font` so its capitals are centred on `centerY`.
+    static func textTop(centeredOn centerY: Int, font: Font) -> Int {
+        centerY - font.capitalHeight / 2
+    }
+}
+
+/// The three sizes of DejaVu Sans every figure uses.
+struct FigureFonts {
+    let title: Font
+    let label: Font
+    let small: Font
+
+    /// The standard fonts; throws `RenderError.fontUnavailable` if DejaVu Sans is missing.
+    static func standard() throws -> FigureFonts {
+        let typeface = try Typeface.standard()
+        return FigureFonts(title: Font(typeface, pixelSize: Style.titleSize),
+                           label: Font(typeface, pixelSize: Style.labelSize),
+                           small: Font(typeface, pixelSize: Style.smallSize))
     }
 }
 
 /// A white canvas with the title drawn centred at its top, sized to hold a content box of
-/// the given size below the title (widened if the title is wider), with margins all round.
+/// the given size below the title, with margins all round. The title wraps onto more lines
+/// rather than run wider than `titleWidth` (the content width by default, never narrower
+/// than `Style.narrowestTitle`), so it fits its figure.
 struct TitledSheet {
     var canvas: Canvas
     let title: String
+    let fonts: FigureFonts
     /// Left edge of the content box (centred horizontally).
     let contentLeft: Int
     /// Top edge of the content box, below the title band.
     let contentTop: Int
 
-    init(title: String, contentWidth: Int, contentHeight: Int) throws {
-        let titleWidth = BitmapFont.width(of: title, scale: Style.titleScale)
-        let titleBand = BitmapFont.cellHeight(scale: Style.titleScale) + Style.px(8)
+    init(title: String, fonts: FigureFonts, contentWidth: Int, contentHeight: Int, titleWidth: Int? = nil) throws {
+        let font = fonts.title
+        let lines = font.wrapped(title, toWidth: max(titleWidth ?? contentWidth, Style.narrowestTitle))
+        let lineHeight = font.lineHeight + Style.px(3)
+        let titleBand = lines.count * lineHeight + Style.px(6)
         // Even sides keep the logical size (pixels / 2) exact.
-        let width = evenUp(max(contentWidth, titleWidth) + 2 * Style.margin)
+        let width = evenUp(max(contentWidth, Style.widest(lines, font: font)) + 2 * Style.margin)
         let height = evenUp(Style.margin + titleBand + contentHeight + Style.margin)
         canvas = try Canvas(width: width, height: height)
-        canvas.text(title, x: width / 2, y: Style.margin, scale: Style.titleScale, color: Style.ink, alignment: .center)
+        for (index, line) in lines.enumerated() {
+            canvas.text(line, x: width / 2, y: Style.margin + index * lineHeight, font: font, color: Style.ink,
+                        alignment: .center)
+        }
         self.title = title
+        self.fonts = fonts
         contentLeft = (width - contentWidth) / 2
         contentTop = Style.margin + titleBand
     }

@@ -34,22 +34,25 @@ extension Figures {
                                      targetTicks: 6, integerSteps: true)
         let yAxes = series.map { measure -> AxisScale in
             let finite = measure.values.filter(\.isFinite)
-            return AxisScale.linear(dataMin: finite.min()!, dataMax: finite.max()!, targetTicks: 4, padding: 0.08)
+            let low = finite.min()!, high = finite.max()!, margin = 0.08 * (high - low)
+            // Measures that cannot be negative keep their axis at or above zero.
+            return AxisScale.linear(dataMin: low >= 0 ? max(0, low - margin) : low - margin, dataMax: high + margin, targetTicks: 4)
         }
-        let gutter = yAxes.map(PlotArea.leftGutter(for:)).max()!
-        let panelTitleBand = Style.px(16)
+        let fonts = try FigureFonts.standard()
+        let gutter = yAxes.map { PlotArea.leftGutter(for: $0, fonts: fonts) }.max()!
+        let panelTitleBand = fonts.label.lineHeight + Style.px(4)
         let cellWidth = gutter + metricPlotSize.width + Style.px(16)
-        let cellHeight = panelTitleBand + metricPlotSize.height + PlotArea.bottomGutter + Style.px(8)
+        let cellHeight = panelTitleBand + metricPlotSize.height + PlotArea.bottomGutter(fonts: fonts) + Style.px(8)
         let rows = (series.count + metricColumns - 1) / metricColumns
         let columns = min(series.count, metricColumns)
-        var sheet = try TitledSheet(title: title, contentWidth: columns * cellWidth, contentHeight: rows * cellHeight)
+        var sheet = try TitledSheet(title: title, fonts: fonts, contentWidth: columns * cellWidth, contentHeight: rows * cellHeight)
         let lineWidth = Double(Style.density) * 1.25
         for (index, measure) in series.enumerated() {
             let cellLeft = sheet.contentLeft + (index % metricColumns) * cellWidth
             let cellTop = sheet.contentTop + (index / metricColumns) * cellHeight
             let plot = PlotArea(left: cellLeft + gutter, top: cellTop + panelTitleBand, width: metricPlotSize.width,
-                                height: metricPlotSize.height, x: xAxis, y: yAxes[index])
-            sheet.canvas.text(measure.name, x: plot.left + plot.width / 2, y: cellTop, scale: Style.labelScale,
+                                height: metricPlotSize.height, x: xAxis, y: yAxes[index], fonts: fonts)
+            sheet.canvas.text(measure.name, x: plot.left + plot.width / 2, y: cellTop, font: fonts.label,
                               color: Style.ink, alignment: .center)
             // The epoch axis is shared: only the bottom row names it.
             plot.drawAxes(on: &sheet.canvas, xTitle: index / metricColumns == rows - 1 ? xLabel : "", yTitle: "")

@@ -43,7 +43,7 @@ struct AxisScale {
         let count = Int(((upper - lower) / step).rounded())
         let ticks = (0...count).map { index -> AxisTick in
             let value = lower + Double(index) * step
-            return AxisTick(value: value, label: formatFixed(value, decimals: decimals))
+            return AxisTick(value: value, label: typographicMinus(formatFixed(value, decimals: decimals)))
         }
         return AxisScale(lower: lower, upper: upper, logarithmic: false, ticks: ticks)
     }
@@ -80,6 +80,12 @@ struct AxisScale {
     }
 }
 
+/// `text` with a leading hyphen-minus replaced by the minus sign (U+2212), which is as wide
+/// as a digit and sits at the height of a plus, as tick labels should.
+func typographicMinus(_ text: String) -> String {
+    text.hasPrefix("-") ? "\u{2212}" + text.dropFirst() : text
+}
+
 /// `value` with `decimals` digits after the point, never "-0".
 func formatFixed(_ value: Double, decimals: Int) -> String {
     let text = String(format: "%.\(decimals)f", value)
@@ -96,19 +102,19 @@ struct PlotArea {
     let height: Int
     let x: AxisScale
     let y: AxisScale
+    let fonts: FigureFonts
 
     static let tickLength = Style.px(4)
 
     /// Space needed left of the area for the y tick labels and the rotated y-axis title.
-    static func leftGutter(for y: AxisScale) -> Int {
-        BitmapFont.capitalHeight(scale: Style.labelScale) + Style.px(6)
-            + Style.widest(y.ticks.map(\.label), scale: Style.labelScale) + Style.px(3) + tickLength
+    static func leftGutter(for y: AxisScale, fonts: FigureFonts) -> Int {
+        fonts.label.lineHeight + Style.px(6)
+            + Style.widest(y.ticks.map(\.label), font: fonts.label) + Style.px(3) + tickLength
     }
 
     /// Space needed below the area for the x tick labels and the x-axis title.
-    static var bottomGutter: Int {
-        tickLength + Style.px(3) + BitmapFont.cellHeight(scale: Style.labelScale) + Style.px(4)
-            + BitmapFont.cellHeight(scale: Style.labelScale)
+    static func bottomGutter(fonts: FigureFonts) -> Int {
+        tickLength + Style.px(3) + fonts.label.lineHeight + Style.px(4) + fonts.label.lineHeight
     }
 
     /// The canvas position of the data point (`xValue`, `yValue`).
@@ -120,27 +126,27 @@ struct PlotArea {
     /// Draws grid lines, the frame, ticks with labels and both axis titles.
     func drawAxes(on canvas: inout Canvas, xTitle: String, yTitle: String) {
         let bottom = top + height
-        let labelHeight = BitmapFont.capitalHeight(scale: Style.labelScale)
+        let label = fonts.label
+        let labelHeight = label.capitalHeight
         for tick in x.ticks {
             let tickX = Int(point(tick.value, y.lower).x.rounded())
             canvas.fillRect(x: tickX - 1, y: top, width: 2, height: height, color: Style.grid)
             canvas.fillRect(x: tickX - 1, y: bottom, width: 2, height: PlotArea.tickLength, color: Style.axis)
             canvas.text(tick.label, x: tickX, y: bottom + PlotArea.tickLength + Style.px(3),
-                        scale: Style.labelScale, color: Style.ink, alignment: .center)
+                        font: label, color: Style.ink, alignment: .center)
         }
         for tick in y.ticks {
             let tickY = Int(point(x.lower, tick.value).y.rounded())
             canvas.fillRect(x: left, y: tickY - 1, width: width, height: 2, color: Style.grid)
             canvas.fillRect(x: left - PlotArea.tickLength, y: tickY - 1, width: PlotArea.tickLength, height: 2, color: Style.axis)
             canvas.text(tick.label, x: left - PlotArea.tickLength - Style.px(3), y: tickY - labelHeight / 2,
-                        scale: Style.labelScale, color: Style.ink, alignment: .right)
+                        font: label, color: Style.ink, alignment: .right)
         }
         canvas.strokeRect(x: left - 1, y: top - 1, width: width + 2, height: height + 2, color: Style.axis, thickness: 2)
-        canvas.text(xTitle, x: left + width / 2, y: top + height + PlotArea.bottomGutter - labelHeight,
-                    scale: Style.labelScale, color: Style.ink, alignment: .center)
-        let yTitleCenterX = left - PlotArea.leftGutter(for: y) + labelHeight / 2
-        canvas.verticalText(yTitle, centerX: yTitleCenterX, centerY: top + height / 2,
-                            scale: Style.labelScale, color: Style.ink)
+        canvas.text(xTitle, x: left + width / 2, y: top + height + PlotArea.bottomGutter(fonts: fonts) - label.lineHeight,
+                    font: label, color: Style.ink, alignment: .center)
+        let yTitleCenterX = left - PlotArea.leftGutter(for: y, fonts: fonts) + labelHeight / 2
+        canvas.verticalText(yTitle, centerX: yTitleCenterX, centerY: top + height / 2, font: label, color: Style.ink)
     }
 }
 
@@ -150,25 +156,31 @@ struct Legend {
 
     let entries: [(name: String, color: RGB?)]
     let marker: Marker
+    let font: Font
 
     static let rowHeight = Style.px(14)
     static let swatchWidth = Style.px(16)
 
-    /// A legend of `entries`; when there are more than `maxRows`, the last row reads
-    /// "+N more" instead.
-    init(entries allEntries: [(name: String, color: RGB)], marker: Marker, maxRows: Int) {
+    /// Longest name drawn in full; longer ones end in "…" so the legend fits beside its plot.
+    static let widestName = Style.px(150)
+
+    /// A legend of `entries` in `font`; when there are more than `maxRows`, the last row
+    /// reads "+N more" instead.
+    init(entries allEntries: [(name: String, color: RGB)], marker: Marker, maxRows: Int, font: Font) {
         let rows = max(maxRows, 1)
-        if allEntries.count <= rows {
-            entries = allEntries.map { ($0.name, $0.color) }
+        let fitted = allEntries.map { (name: font.truncated($0.name, toWidth: Legend.widestName), color: Optional($0.color)) }
+        if fitted.count <= rows {
+            entries = fitted
         } else {
-            let shown = allEntries.prefix(rows - 1).map { (name: $0.name, color: Optional($0.color)) }
-            entries = shown + [(name: "+\(allEntries.count - shown.count) more", color: nil)]
+            let shown = fitted.prefix(rows - 1)
+            entries = shown + [(name: "+\(fitted.count - shown.count) more", color: nil)]
         }
         self.marker = marker
+        self.font = font
     }
 
     var width: Int {
-        Legend.swatchWidth + Style.px(6) + Style.widest(entries.map(\.name), scale: Style.labelScale)
+        Legend.swatchWidth + Style.px(6) + Style.widest(entries.map(\.name), font: font)
     }
 
     var height: Int { entries.count * Legend.rowHeight }
@@ -189,8 +201,8 @@ struct Legend {
                 }
             }
             canvas.text(entry.name, x: x + Legend.swatchWidth + Style.px(6),
-                        y: Style.textTop(centeredOn: centerY, scale: Style.labelScale),
-                        scale: Style.labelScale, color: entry.color == nil ? Style.secondaryInk : Style.ink)
+                        y: Style.textTop(centeredOn: centerY, font: font),
+                        font: font, color: entry.color == nil ? Style.secondaryInk : Style.ink)
         }
     }
 }

@@ -8,12 +8,15 @@ public enum RenderError: Error, Equatable, CustomStringConvertible {
     case invalidInput(String)
     /// libpng refused to encode the canvas.
     case encodingFailed(String)
+    /// The figure font could not be loaded (the message names the file and the package).
+    case fontUnavailable(String)
 
     /// A one-line, human-readable explanation.
     public var description: String {
         switch self {
         case .invalidInput(let message): return "invalid figure input: \(message)"
         case .encodingFailed(let message): return "PNG encoding failed: \(message)"
+        case .fontUnavailable(let message): return "figure text cannot be drawn: \(message)"
         }
     }
 }

@@ -15,10 +15,13 @@ enum Strip {
 struct StripLayout {
     let strips: [Strip]
     let thumbnails: Thumbnails
+    let fonts: FigureFonts
 
-    /// `strips` drawn at the thumbnail size of their first non-empty image batch.
-    init(strips: [Strip]) {
+    /// `strips` drawn at the thumbnail size of their first non-empty image batch; throws
+    /// `RenderError.fontUnavailable` if the figure font is missing.
+    init(strips: [Strip]) throws {
         self.strips = strips
+        fonts = try FigureFonts.standard()
         let firstBatch = strips.lazy.compactMap { strip -> ImageBatch? in
             if case .images(_, let batch, let items) = strip, !items.isEmpty { return batch }
             return nil
@@ -28,7 +31,8 @@ struct StripLayout {
     }
 
     private var columnPitch: Int { thumbnails.width + Style.gap }
-    private static let annotationHeight = BitmapFont.cellHeight(scale: Style.smallScale) + Style.px(3)
+    /// Annotation rows hold small text under the thumbnails and a label-sized row name.
+    private var annotationHeight: Int { max(fonts.small.lineHeight, fonts.label.lineHeight) + Style.px(2) }
 
     private var labelColumnWidth: Int {
         let labels = strips.compactMap { strip -> String? in
@@ -37,14 +41,14 @@ struct StripLayout {
             case .spacer: return nil
             }
         }
-        let widest = Style.widest(labels, scale: Style.labelScale)
+        let widest = Style.widest(labels, font: fonts.label)
         return widest == 0 ? 0 : widest + Style.px(10)
     }
 
     private func height(of strip: Strip) -> Int {
         switch strip {
         case .images: return thumbnails.height + Style.gap
-        case .annotations: return StripLayout.annotationHeight
+        case .annotations: return annotationHeight
         case .spacer(let space): return space
         }
     }
@@ -63,28 +67,27 @@ struct StripLayout {
         let labelWidth = labelColumnWidth
         let contentWidth = max(labelWidth + columns * columnPitch - Style.gap, 1)
         let contentHeight = strips.map(height).reduce(0, +)
-        var sheet = try TitledSheet(title: title, contentWidth: contentWidth, contentHeight: contentHeight)
+        var sheet = try TitledSheet(title: title, fonts: fonts, contentWidth: contentWidth, contentHeight: contentHeight)
         let left = sheet.contentLeft + labelWidth
         var top = sheet.contentTop
         for strip in strips {
             switch strip {
             case .images(let label, let batch, let items):
                 sheet.canvas.text(label, x: sheet.contentLeft,
-                                  y: Style.textTop(centeredOn: top + thumbnails.height / 2, scale: Style.labelScale),
-                                  scale: Style.labelScale, color: Style.ink)
+                                  y: Style.textTop(centeredOn: top + thumbnails.height / 2, font: fonts.label),
+                                  font: fonts.label, color: Style.ink)
                 for (column, item) in items.enumerated() {
                     try thumbnails.draw(batch, item: item, on: &sheet.canvas, x: left + column * columnPitch, y: top)
                 }
             case .annotations(let label, let texts):
                 let textTop = top + Style.px(1)
                 sheet.canvas.text(label, x: sheet.contentLeft,
-                                  y: Style.textTop(centeredOn: textTop + BitmapFont.capitalHeight(scale: Style.smallScale) / 2,
-                                                   scale: Style.labelScale),
-                                  scale: Style.labelScale, color: Style.secondaryInk)
+                                  y: Style.textTop(centeredOn: textTop + fonts.small.capitalHeight / 2, font: fonts.label),
+                                  font: fonts.label, color: Style.secondaryInk)
                 for (column, text) in texts.enumerated() {
-                    let fitted = BitmapFont.truncated(text, toWidth: columnPitch - Style.px(1), scale: Style.smallScale)
+                    let fitted = fonts.small.truncated(text, toWidth: columnPitch - Style.px(2))
                     sheet.canvas.text(fitted, x: left + column * columnPitch + thumbnails.width / 2, y: textTop,
-                                      scale: Style.smallScale, color: Style.ink, alignment: .center)
+                                      font: fonts.small, color: Style.ink, alignment: .center)
                 }
             case .spacer:
                 break

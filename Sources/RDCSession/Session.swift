@@ -92,7 +92,7 @@ public final class Session {
         cancellation.reset()
         let invocations: [Invocation]
         do {
-            invocations = try CommandLanguage.parse(program)
+            invocations = try CommandLanguage.parse(program, variables: state.variables)
         } catch let error as CommandLanguageError {
             throw SessionFailure(kind: .syntax, line: error.line, message: error.message)
         }
@@ -109,7 +109,7 @@ public final class Session {
         for statement in LanguageScanner.statements(of: program) {
             let parsed: Invocation?
             do {
-                parsed = try StatementParser.parse(statement)
+                parsed = try StatementParser.parse(statement, variables: state.variables)
             } catch let error as CommandLanguageError {
                 throw SessionFailure(kind: .syntax, line: error.line, message: error.message)
             }
@@ -138,7 +138,8 @@ public final class Session {
     /// Completion of the word before `cursor` (Unicode-scalar offset), paths relative to the
     /// session's working directory.
     public func complete(code: String, cursor: Int) -> CompletionResult {
-        CommandLanguage.complete(code: code, cursor: cursor, workingDirectory: options.workingDirectory)
+        CommandLanguage.complete(code: code, cursor: cursor, workingDirectory: options.workingDirectory,
+                                 variables: state.variables)
     }
 
     /// Help for the word at `cursor`, more of it when `detailLevel` is above 0.

@@ -36,6 +36,8 @@ struct SessionState {
     var trackEvery = 0
     /// k-means restarts of each tracking measurement.
     var trackRestarts = 3
+    /// The variables defined with `let`, read by the parser for `$NAME` values.
+    var variables = Variables()
 
     /// A session at start-up.
     init(seed: UInt64) {
@@ -79,6 +81,7 @@ struct SessionState {
         case .echo: echo(context)
         case .clear: context.emit(.clearOutput)
         case .export: try export(context)
+        case .let: defineVariable(context)
         }
     }
 

@@ -1,61 +1,97 @@
-// Layer: render tests. Bitmap font coverage, canvas drawing and clipping, PNG round trip.
+// Layer: render tests. FreeType text (coverage, anti-aliasing, measuring), canvas drawing and clipping, PNG round trip.
+import Foundation
 import RDCRender
 import XCTest
 
-final class BitmapFontTests: XCTestCase {
-    /// The inked font pixels of `character` as a string of rows, trimmed like the renderer trims.
-    private func bitmap(_ character: Character) -> String {
-        let glyph = BitmapFont.glyph(for: character)
-        return (0..<BitmapFont.glyphRows).map { row in
-            String((glyph.firstColumn..<BitmapFont.glyphColumns).map { glyph.isInked(row: row, column: $0) ? "#" : "." })
-        }.joined(separator: "/")
-    }
+final class TypefaceTests: XCTestCase {
+    private var font: Font { get throws { Font(try Typeface.standard(), pixelSize: 24) } }
 
-    func testEveryPrintableASCIIGlyphIsDefinedAndDistinct() {
-        let characters = (32...126).map { Character(UnicodeScalar(UInt8($0))) }
-        var seen: [String: Character] = [:]
-        for character in characters {
-            XCTAssertTrue(BitmapFont.covers(character), "\(character) has no glyph")
-            let glyph = BitmapFont.glyph(for: character)
-            XCTAssertEqual(glyph.bits == 0, character == " ", "only the space may be blank: \(character)")
-            XCTAssertGreaterThan(glyph.advance, 1)
-            let drawn = bitmap(character)
-            if let other = seen[drawn] { XCTFail("\(character) draws the same bitmap as \(other)") }
-            seen[drawn] = character
-        }
-        XCTAssertEqual(seen.count, 95)
-    }
-
-    func testAlphaHasItsOwnGlyphAndUnknownCharactersDrawABox() {
-        XCTAssertTrue(BitmapFont.covers("α"))
-        XCTAssertNotEqual(bitmap("α"), bitmap("a"))
-        XCTAssertFalse(BitmapFont.covers("β"))
-        XCTAssertEqual(BitmapFont.glyph(for: "β"), BitmapFont.missingGlyph)
-        XCTAssertEqual(BitmapFont.glyph(for: "\t"), BitmapFont.glyph(for: " "))
-    }
-
-    func testWidthsAreProportionalExceptDigits() {
-        XCTAssertEqual(BitmapFont.width(of: "", scale: 3), 0)
-        XCTAssertEqual(BitmapFont.width(of: "0123456789", scale: 1), 10 * 6 - 1, "digits have a fixed advance")
-        XCTAssertLessThan(BitmapFont.width(of: "ii", scale: 2), BitmapFont.width(of: "mm", scale: 2))
-        XCTAssertEqual(BitmapFont.width(of: "AB", scale: 4), 4 * BitmapFont.width(of: "AB", scale: 1))
-        let shortened = BitmapFont.truncated("a very long caption", toWidth: 40, scale: 2)
-        XCTAssertTrue(shortened.hasSuffix(".."))
-        XCTAssertLessThanOrEqual(BitmapFont.width(of: shortened, scale: 2), 40)
-        XCTAssertEqual(BitmapFont.truncated("fits", toWidth: 200, scale: 2), "fits")
-    }
-
-    func testTextDrawsInkWithinItsMeasuredBox() throws {
-        var canvas = try Canvas(width: 100, height: 40)
-        canvas.text("Hg", x: 10, y: 5, scale: 2, color: .black)
-        var minX = Int.max, maxX = Int.min, minY = Int.max, maxY = Int.min
-        for y in 0..<40 { for x in 0..<100 where canvas.color(x: x, y: y) == .black {
-            minX = min(minX, x); maxX = max(maxX, x); minY = min(minY, y); maxY = max(maxY, y)
+    /// The bounding box and the set of grey levels of every non-white pixel of `canvas`.
+    private func ink(of canvas: Canvas) -> (minX: Int, maxX: Int, minY: Int, maxY: Int, greys: Set<UInt8>) {
+        var box = (minX: Int.max, maxX: Int.min, minY: Int.max, maxY: Int.min, greys: Set<UInt8>())
+        for y in 0..<canvas.height { for x in 0..<canvas.width {
+            guard let color = canvas.color(x: x, y: y), color != .white else { continue }
+            box.minX = min(box.minX, x); box.maxX = max(box.maxX, x)
+            box.minY = min(box.minY, y); box.maxY = max(box.maxY, y)
+            if color.red == color.green && color.green == color.blue { box.greys.insert(color.red) }
         } }
-        XCTAssertEqual(minX, 10)
-        XCTAssertEqual(maxX, 10 + BitmapFont.width(of: "Hg", scale: 2) - 1)
-        XCTAssertEqual(minY, 5)
-        XCTAssertEqual(maxY, 5 + BitmapFont.cellHeight(scale: 2) - 1, "g descends into the last rows")
+        return box
+    }
+
+    func testDejaVuSansCoversASCIIAndTheSymbolsThePicturesUse() throws {
+        let typeface = try Typeface.standard()
+        XCTAssertEqual(typeface.path, Typeface.dejaVuSansPath)
+        for character in (32...126).map({ Character(UnicodeScalar(UInt8($0))) }) + ["α", "β", "λ", "×", "–", "≤", "…"] {
+            XCTAssertTrue(typeface.covers(character), "DejaVu Sans has no glyph for \(character)")
+        }
+        XCTAssertFalse(typeface.covers("\u{E000}"), "a private-use character is not in the font")
+    }
+
+    func testAMissingFontFileIsAClearError() {
+        XCTAssertThrowsError(try Typeface(path: "/nonexistent/DejaVuSans.ttf")) { error in
+            guard case RenderError.fontUnavailable(let message) = error else { return XCTFail("got \(error)") }
+            XCTAssertTrue(message.contains("/nonexistent/DejaVuSans.ttf") && message.contains("fonts-dejavu-core"), message)
+        }
+    }
+
+    func testWidthsAreProportionalAndTextIsShortenedOrWrappedToFit() throws {
+        let font = try font
+        XCTAssertEqual(font.width(of: ""), 0)
+        XCTAssertLessThan(font.width(of: "iiii"), font.width(of: "mmmm"))
+        XCTAssertEqual(font.width(of: "0000"), font.width(of: "1111"), "DejaVu's digits share one advance, so numbers line up")
+        XCTAssertGreaterThan(font.capitalHeight, 12)
+        XCTAssertGreaterThan(font.descent, 2)
+        let shortened = font.truncated("a very long caption indeed", toWidth: 120)
+        XCTAssertTrue(shortened.hasSuffix("…"))
+        XCTAssertLessThanOrEqual(font.width(of: shortened), 120)
+        XCTAssertEqual(font.truncated("fits", toWidth: 500), "fits")
+        let lines = font.wrapped("interpolations after 40 epochs: latent vs pixel, critic scores", toWidth: 300)
+        XCTAssertGreaterThan(lines.count, 1)
+        XCTAssertEqual(lines.joined(separator: " "), "interpolations after 40 epochs: latent vs pixel, critic scores")
+        for line in lines { XCTAssertLessThanOrEqual(font.width(of: line), 300, line) }
+        XCTAssertEqual(font.wrapped("", toWidth: 100), [""])
+        XCTAssertLessThanOrEqual(font.width(of: font.wrapped("Supercalifragilistic", toWidth: 80)[0]), 80)
+    }
+
+    func testTextIsAntialiasedAndStaysInItsMeasuredBox() throws {
+        let font = try font
+        var canvas = try Canvas(width: 200, height: 60)
+        let text = "Hg α≤β×λ"
+        canvas.text(text, x: 10, y: 12, font: font, color: .black)
+        let box = ink(of: canvas)
+        XCTAssertGreaterThan(box.greys.count, 2, "anti-aliased edges blend black into white")
+        XCTAssertGreaterThanOrEqual(box.minX, 10)
+        XCTAssertLessThanOrEqual(box.maxX, 10 + font.width(of: text))
+        XCTAssertEqual(Double(box.minY), 12, accuracy: 1, "y is the top of the capitals")
+        XCTAssertLessThanOrEqual(box.maxY, 12 + font.lineHeight, "descenders end within the line")
+        XCTAssertGreaterThan(box.maxY, 12 + font.capitalHeight, "g descends below the baseline")
+
+        var centred = try Canvas(width: 200, height: 60)
+        centred.text("Hg", x: 100, y: 12, font: font, color: .black, alignment: .center)
+        let middle = ink(of: centred)
+        XCTAssertEqual(Double(middle.minX + middle.maxX) / 2, 100, accuracy: 3)
+    }
+
+    func testVerticalTextReadsUpwardsAroundItsCentre() throws {
+        let font = try font
+        var canvas = try Canvas(width: 60, height: 200)
+        canvas.verticalText("loss", centerX: 30, centerY: 100, font: font, color: .black)
+        let box = ink(of: canvas)
+        XCTAssertGreaterThan(box.maxY - box.minY, box.maxX - box.minX, "turned text is taller than wide")
+        XCTAssertEqual(Double(box.minY + box.maxY) / 2, 100, accuracy: 3)
+        XCTAssertGreaterThanOrEqual(box.minX, 30 - font.capitalHeight / 2 - 1, "ascenders point left")
+        XCTAssertLessThanOrEqual(box.maxX, 30 + font.capitalHeight / 2 + font.descent + 1)
+    }
+
+    func testDrawingTextIsFastOnceGlyphsAreCached() throws {
+        let font = try font
+        var canvas = try Canvas(width: 800, height: 60)
+        canvas.text("warm the cache: 0123456789 abcdefghijklmnopqrstuvwxyz", x: 0, y: 10, font: font, color: .black)
+        let start = Date()
+        for _ in 0..<200 {
+            canvas.text("t-SNE of the embedding, coloured by label", x: 5, y: 10, font: font, color: .black)
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 1.0, "200 lines of text should take well under a second")
     }
 }
 
@@ -104,8 +140,9 @@ final class CanvasTests: XCTestCase {
         canvas.line(from: PixelPoint(x: -1e6, y: -5), to: PixelPoint(x: 1e6, y: 1e6), color: .black, width: 4)
         canvas.line(from: PixelPoint(x: .nan, y: 0), to: PixelPoint(x: 3, y: 3), color: .black)
         canvas.disc(center: PixelPoint(x: -100, y: 30), radius: 5, color: .black)
-        canvas.text("clipped text", x: -30, y: 15, scale: 3, color: .black)
-        canvas.verticalText("up", centerX: 25, centerY: -3, scale: 4, color: .black)
+        let font = Font(try Typeface.standard(), pixelSize: 20)
+        canvas.text("clipped text", x: -30, y: 15, font: font, color: .black)
+        canvas.verticalText("up", centerX: 25, centerY: -3, font: font, color: .black)
         try canvas.blit(batch, item: 0, x: -6, y: 17, scale: 3)
         try canvas.blit(batch, item: 0, x: 100, y: 100, scale: 2)
         XCTAssertEqual(canvas.color(x: 19, y: 19), .black)

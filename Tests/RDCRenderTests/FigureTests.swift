@@ -197,6 +197,58 @@ final class FigureTests: XCTestCase {
         }
     }
 
+    func testTitlesAreAntialiasedAndNoTextRunsPastItsFigure() throws {
+        let longName = "a legend name far longer than any legend should ever be"
+        let stressed: [(name: String, make: () throws -> RenderedImage)] = SampleFigures.all + [
+            ("long embedding title", {
+                try Figures.embedding(points: [0, 0, 1, 1, 2, 0], groups: [0, 1, 2], groupNames: ["α", "β ≤ λ", longName],
+                                      title: "embedding of 60000 points after pretrain 40 and refine 20 epochs, coloured by cluster ×3")
+            }),
+            ("long loss names", {
+                try Figures.lossCurves(series: [LossSeries(name: longName, values: [3, 2, 1])],
+                                       title: "lossesWithAVeryLongUnbrokenWordThatCannotWrapAtAllAnywhereInIt", yLabel: "λ × loss")
+            }),
+            ("tiny samples grid, long title", {
+                try Figures.samplesGrid(images: try Synthetic.rings(count: 1), title: "one sample with a title much wider than the image")
+            }),
+        ]
+        for (name, make) in stressed {
+            let decoded = try assertValidFigure(try make(), minimumColors: 5)
+            // The title band (the top rows, above any plot) holds only title text: anti-aliased
+            // text has grey edge pixels between its ink and the white paper.
+            var titleGreys = Set<UInt8>()
+            for y in 0..<min(56, decoded.height) { for x in 0..<decoded.width {
+                let color = decoded.color(x: x, y: y)
+                if color.red == color.green && color.green == color.blue { titleGreys.insert(color.red) }
+            } }
+            XCTAssertGreaterThan(titleGreys.count, 2, "\(name): title text should use several grey levels")
+            // Every figure keeps a white margin; text that ran past the figure would ink it.
+            let band = 16
+            for y in 0..<decoded.height { for x in 0..<decoded.width
+                where x < band || y < band || x >= decoded.width - band || y >= decoded.height - band {
+                if decoded.color(x: x, y: y) != .white {
+                    return XCTFail("\(name): ink at (\(x), \(y)) in the margin of a \(decoded.width)x\(decoded.height) figure")
+                }
+            } }
+        }
+    }
+
+    func testChartTitlesWrapToThePlotWidthInsteadOfWideningTheFigure() throws {
+        let short = try Figures.embedding(points: [0, 0, 1, 1], groups: [0, 1], groupNames: ["a", "b"], title: "t")
+        let long = try Figures.embedding(points: [0, 0, 1, 1], groups: [0, 1], groupNames: ["a", "b"],
+                                         title: String(repeating: "a long title ", count: 12))
+        XCTAssertEqual(long.logicalWidth, short.logicalWidth, "a long title wraps rather than widening the figure")
+        XCTAssertGreaterThan(long.logicalHeight, short.logicalHeight, "the wrapped title takes more lines")
+    }
+
+    func testAFigureRendersInAFewMilliseconds() throws {
+        _ = try SampleFigures.lossCurves()
+        let start = Date()
+        for _ in 0..<10 { _ = try SampleFigures.lossCurves() }
+        let each = Date().timeIntervalSince(start) / 10
+        XCTAssertLessThan(each, 0.1, "loss curves took \(each) s each")
+    }
+
     /// Writes every sample figure to /tmp/rdc-render-samples for a human to look at, and
     /// checks the files read back as the same bytes.
     func testWritesSampleFiguresToDisk() throws {

@@ -46,6 +46,12 @@ def test_there_are_four_notebooks_for_the_rdc_kernel():
         assert notebook.metadata.kernelspec.name == "rdc"
         assert notebook.metadata.kernelspec.language == "rdc"
         assert notebook.metadata.language_info.name == "rdc"
+        assert notebook.metadata.language_info.pygments_lexer == "rdc"
+        # One cell tagged `parameters` (papermill injects its `-p` values after it), of `let` lines.
+        tagged = [cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", [])]
+        assert len(tagged) == 1 and tagged[0].cell_type == "code", f"{path.name} needs one parameters cell"
+        names = [re.match(r"let (\w+) = ", line).group(1) for line in tagged[0].source.splitlines()]
+        assert names == ["limit", "epochs", "seed"], names
         assert outputs(notebook) == [], f"{path.name} is stored with outputs"
         assert all(cell.get("execution_count") is None for cell in notebook.cells if cell.cell_type == "code")
 

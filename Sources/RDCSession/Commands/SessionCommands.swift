@@ -45,7 +45,14 @@ extension SessionState {
         // The instruction set differs between machines; `backend` alone shows it with the kernels.
         rows.append(["backend", "\(ConvolutionBackend.current.rawValue) (convolutions; `backend` for details)"])
         rows.append(["seed", String(seed)])
+        if !variables.isEmpty { rows.append(["variables", variables.summary]) }
         context.emit(.table(Table(title: "session", header: ["item", "value"], rows: rows)))
+    }
+
+    mutating func defineVariable(_ context: CommandContext) {
+        context.invocation.defineVariable(in: &variables)
+        let name = context.invocation[SessionCommandOptions.variableName]
+        context.say("$\(name) = \(quoteIfNeeded(variables[name] ?? ""))")
     }
 
     func showHistory(_ context: CommandContext) throws {
@@ -121,8 +128,11 @@ extension SessionState {
     }
 
     mutating func reset(_ context: CommandContext) {
+        let kept = variables
         self = SessionState(seed: seed)
-        context.say("session reset: no data, no model (seed \(seed) and \(ComputeThreads.count) threads kept)")
+        variables = kept
+        let variableNote = kept.isEmpty ? "" : ", variables"
+        context.say("session reset: no data, no model (seed \(seed)\(variableNote) and \(ComputeThreads.count) threads kept)")
     }
 
     func echo(_ context: CommandContext) {

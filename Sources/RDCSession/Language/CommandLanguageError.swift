@@ -34,6 +34,10 @@ public struct CommandLanguageError: Error, Sendable, Equatable, CustomStringConv
         case unterminatedQuote
         /// The program ends with a continuation backslash.
         case danglingContinuation
+        /// `$NAME` names no variable defined with `let`.
+        case unknownVariable
+        /// A `$` not followed by a variable name (`$NAME` or `${NAME}`).
+        case invalidVariable
     }
 
     /// What kind of mistake it is.

@@ -5,6 +5,7 @@
 public enum CommandName: String, CaseIterable, Sendable {
     case data, model, pretrain, refine, selftrain, cluster, evaluate, diagnose, show, status, history
     case track, save, load, seed, threads, backend, help, reset, echo, clear, export
+    case `let`
 }
 
 /// The data sets `data NAME` can load.

@@ -12,7 +12,7 @@ public enum CommandRegistry {
         dataCommand, modelCommand, pretrainCommand, refineCommand, selftrainCommand, clusterCommand, evaluateCommand,
         diagnoseCommand, showCommand, statusCommand, historyCommand, trackCommand, saveCommand, loadCommand,
         seedCommand, threadsCommand, backendCommand, helpCommand, resetCommand, echoCommand, clearCommand,
-        exportCommand,
+        exportCommand, letCommand,
     ]
 
     /// The declaration of `name`.
@@ -252,7 +252,7 @@ public enum CommandRegistry {
     private static let resetCommand = CommandSpec(
         .reset,
         summary: "Forget everything: data, model, clustering, history.",
-        help: "Returns the session to its state at start-up (the seed and thread count stay).",
+        help: "Returns the session to its state at start-up (the seed, the thread count and the variables stay).",
         example: "reset")
 
     private static let echoCommand = CommandSpec(
@@ -268,6 +268,19 @@ public enum CommandRegistry {
         summary: "Clear the cell's output.",
         help: "Clears what the cell has shown so far (a notebook's clear_output; a no-op at a terminal).",
         example: "clear")
+
+    private static let letCommand = CommandSpec(
+        .let,
+        summary: "Define a variable for later values: `let epochs = 20`, then `pretrain epochs=$epochs`.",
+        help: """
+        Gives a name to a value. Anywhere a value is accepted, `$NAME` (or `${NAME}` inside a \
+        word, as in `runs/${name}.ckpt`) stands for it, and is checked exactly as if the value \
+        had been written there. A later `let` of the same name replaces it; `reset` keeps \
+        variables; `status` lists them. Quoted values keep a `$` literal. papermill's \
+        injected parameters cell is made of `let` lines.
+        """,
+        example: "let epochs = 20",
+        positionals: [SessionCommandOptions.variableName.spec, SessionCommandOptions.variableValue.spec])
 
     private static let exportCommand = CommandSpec(
         .export,

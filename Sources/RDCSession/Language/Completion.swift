@@ -22,14 +22,25 @@ extension CommandLanguage {
     /// Completes the word before `cursor` (a Unicode-scalar offset into `code`): command names
     /// at a line's start, choices of positionals, `key=` for options not yet given, values
     /// after `key=`, and file-system paths (relative ones from `workingDirectory`, the
-    /// process's current folder by default; folders end in `/`).
-    public static func complete(code: String, cursor: Int, workingDirectory: String? = nil) -> CompletionResult {
+    /// process's current folder by default; folders end in `/`). After a `$` in a value it
+    /// offers `$name` for every variable in `variables` or defined by a `let` above the
+    /// cursor; after an empty `key=` it offers them along with the option's values.
+    public static func complete(code: String, cursor: Int, workingDirectory: String? = nil,
+                                variables: Variables = Variables()) -> CompletionResult {
         let context = CursorContext(code: code, cursor: cursor)
         let nothing = CompletionResult(matches: [], range: context.cursor..<context.cursor)
         guard let statement = context.statement, !context.isInComment else { return nothing }
         let directory = workingDirectory ?? FileManager.default.currentDirectoryPath
         let current = context.currentWord
         let wordStart = current?.start ?? context.cursor
+        let variableNames = knownVariables(before: statement, in: code, session: variables)
+
+        // A variable reference being written: `$na` or `${na` in a value.
+        if let current, !current.isQuoted, let reference = variableReference(in: context, word: current) {
+            let matches = variableNames.filter { $0.hasPrefix(reference.prefix) }
+                .map { reference.braced ? "${\($0)}" : "$\($0)" }
+            return CompletionResult(matches: matches, range: reference.start..<context.cursor)
+        }
 
         // The command word (also after `?`).
         if context.currentWordIndex == 0 {
@@ -48,8 +59,9 @@ extension CommandLanguage {
         if let current, let key = current.key, current.valueStart <= context.cursor {
             guard let option = spec.options(forChoice: choice).first(where: { $0.name == key }) else { return nothing }
             let range = current.valueStart..<context.cursor
+            let variableMatches = range.isEmpty ? variableNames.map { "$\($0)" } : []
             return CompletionResult(
-                matches: valueMatches(option.type, rawPrefix: context.text(range), directory: directory),
+                matches: valueMatches(option.type, rawPrefix: context.text(range), directory: directory) + variableMatches,
                 range: range)
         }
 
@@ -69,6 +81,30 @@ extension CommandLanguage {
                 .map { "\($0.name)=" }
         }
         return CompletionResult(matches: matches, range: range)
+    }
+
+    /// The names of `session`'s variables, then those of `let` lines above `statement` in `code`.
+    static func knownVariables(before statement: ScannedStatement, in code: String, session: Variables) -> [String] {
+        var names = session.names
+        for earlier in LanguageScanner.statements(of: code) where earlier.end <= statement.start {
+            guard let first = earlier.words.first, first.key == nil, !first.isQuoted, first.value == CommandName.let.rawValue,
+                  let second = earlier.words.dropFirst().first else { continue }
+            let name = second.key ?? second.value
+            if Variables.isValidName(name), !names.contains(name) { names.append(name) }
+        }
+        return names
+    }
+
+    /// Where a `$name` or `${name` reaching the cursor starts in `word`, and its name so far.
+    private static func variableReference(in context: CursorContext, word: ScannedWord)
+        -> (start: Int, prefix: String, braced: Bool)? {
+        guard word.valueStart <= context.cursor else { return nil }
+        var start = context.cursor
+        while start > word.valueStart, Variables.isNameScalar(context.scalars[start - 1]) { start -= 1 }
+        let braced = start > word.valueStart && context.scalars[start - 1] == "{"
+        let dollar = start - (braced ? 2 : 1)
+        guard dollar >= word.valueStart, context.scalars[dollar] == "$" else { return nil }
+        return (dollar, context.text(start..<context.cursor), braced)
     }
 
     /// The written choice of `spec`'s choice positional among `words`, if it is a valid one.

@@ -33,9 +33,19 @@ public struct Invocation: Sendable, Equatable, CustomStringConvertible {
     /// The command's declaration.
     public var spec: CommandSpec { CommandRegistry.spec(for: command) }
 
+    /// For a `let`, defines its variable in `variables`; does nothing for other commands.
+    func defineVariable(in variables: inout Variables) {
+        guard command == .let else { return }
+        variables.define(self[SessionCommandOptions.variableName], as: self[SessionCommandOptions.variableValue])
+    }
+
     /// The command as it would be written: positionals, then the options in the order given.
     public var description: String {
         let declaration = spec
+        if command == .let, case .text(let name)? = givenValues[SessionCommandOptions.variableName.spec.name],
+           case .text(let value)? = givenValues[SessionCommandOptions.variableValue.spec.name] {
+            return "let \(name) = \(quoteIfNeeded(value))"
+        }
         let positionals = declaration.positionals.compactMap { givenValues[$0.name]?.description }
         let options = optionOrder.compactMap { key in givenValues[key].map { "\(key)=\($0)" } }
         return ([command.rawValue] + positionals + options).joined(separator: " ")

@@ -5,13 +5,16 @@
 /// Parses the `.rdc` command language.
 public enum CommandLanguage {
     /// Parses a program (a cell or a script): one invocation per non-empty logical line, in
-    /// order. Throws `CommandLanguageError` for the first line that is not valid; then no
-    /// invocation is returned at all.
-    public static func parse(_ program: String) throws -> [Invocation] {
+    /// order. `$NAME` values are resolved from `variables` and from the `let` lines above them
+    /// in the program. Throws `CommandLanguageError` for the first line that is not valid;
+    /// then no invocation is returned at all.
+    public static func parse(_ program: String, variables: Variables = Variables()) throws -> [Invocation] {
         let statements = LanguageScanner.statements(of: program)
         var invocations: [Invocation] = []
+        var known = variables
         for statement in statements {
-            if let invocation = try StatementParser.parse(statement) {
+            if let invocation = try StatementParser.parse(statement, variables: known) {
+                invocation.defineVariable(in: &known)
                 invocations.append(invocation)
             }
         }
@@ -22,7 +25,9 @@ public enum CommandLanguage {
 /// Parses one scanned statement against the registry.
 enum StatementParser {
     /// The invocation written by `statement`, or nil when it holds only blanks and comments.
-    static func parse(_ statement: ScannedStatement) throws -> Invocation? {
+    /// Values written `$NAME` or `${NAME}` are replaced from `variables` first, then checked
+    /// exactly like literals.
+    static func parse(_ statement: ScannedStatement, variables: Variables = Variables()) throws -> Invocation? {
         if let open = statement.unterminatedWord {
             let written = open.key.map { "\($0)=" } ?? ""
             throw CommandLanguageError(
@@ -36,7 +41,14 @@ enum StatementParser {
               let command = CommandName(rawValue: normalized.command) else {
             throw unknownCommand(first)
         }
-        let words = normalized.arguments
+        if command == .let {
+            let (name, value) = try LetStatement.parse(normalized.arguments, after: first, variables: variables)
+            return Invocation(command: .let, line: statement.line, choice: nil, asksForPager: false,
+                              givenValues: [SessionCommandOptions.variableName.spec.name: .text(name),
+                                            SessionCommandOptions.variableValue.spec.name: .text(value)],
+                              optionOrder: [])
+        }
+        let words = try normalized.arguments.map(variables.substitute(in:))
         let asksForPager = normalized.asksForPager
         let spec = CommandRegistry.spec(for: command)
         var values: [String: OptionValue] = [:]
@@ -125,7 +137,7 @@ enum StatementParser {
             throw CommandLanguageError(
                 .unknownChoice, line: word.line, column: word.column, word: word.value,
                 expected: positional.valueType.expectation, suggestion: suggestion,
-                message: "unknown \(positional.noun) `\(word.value)` for `\(spec.name.rawValue)`\(hint)")
+                message: "unknown \(positional.noun) `\(word.value)`\(origin(of: word)) for `\(spec.name.rawValue)`\(hint)")
         }
         throw invalidValue(word, subject: spec.name.rawValue, type: positional.valueType)
     }
@@ -136,7 +148,12 @@ enum StatementParser {
         return CommandLanguageError(
             .invalidValue, line: word.line, column: word.valueColumn, word: word.value,
             expected: type.expectation, suggestion: suggestion,
-            message: "`\(subject)` expects \(type.expectation), got `\(word.value)`")
+            message: "`\(subject)` expects \(type.expectation), got `\(word.value)`\(origin(of: word))")
+    }
+
+    /// " (from `$epochs`)" for a value that came from variables, else "".
+    private static func origin(of word: ScannedWord) -> String {
+        word.writtenValue.map { " (from `\($0)`)" } ?? ""
     }
 
     private static func unknownOption(_ word: ScannedWord, label: String, options: [OptionSpec]) -> CommandLanguageError {

@@ -22,6 +22,8 @@ struct ScannedWord: Equatable {
     var isQuoted = false
     /// Whether a quote was still open at the end of the line.
     var isUnterminated = false
+    /// The value as written when `$NAME` variables were substituted into `value`, else nil.
+    var writtenValue: String? = nil
 
     /// Column of the value's first scalar (words never span physical lines).
     var valueColumn: Int { column + (valueStart - start) }

@@ -25,6 +25,10 @@ enum SessionCommandOptions {
     static let echoText = PositionalKey("text", placeholder: "TEXT", noun: "message", help: "The text to print.",
                                      .text, collectsRest: true)
     static let echoStream = OptionKey("stream", .choice, default: StandardStream.stdout, help: "The stream to print on.")
+    static let variableName = PositionalKey("name", placeholder: "NAME", noun: "variable name",
+                                            help: "The variable's name: letters, digits and _, not starting with a digit.", .text)
+    static let variableValue = PositionalKey("value", placeholder: "= VALUE", noun: "value",
+                                             help: "Its value, checked where `$NAME` is used as if written there.", .text)
     static let exportFile = PositionalKey("file", placeholder: "FILE", noun: "file name", help: "The file to write.",
                                        .file(extensions: [".npy", ".csv"]))
 }
