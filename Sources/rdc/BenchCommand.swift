@@ -24,8 +24,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Batch size.")
     var batch: Int = 256
 
-    @Option(help: "Run only these cases (dense, dense+acai, conv, conv+acai; knn-10d, knn-784d, kmeans, epoch); repeatable.")
-    var only: [String] = []
+    @Option(help: "Run only these cases (the hot paths run only when named); repeatable.")
+    var only: [BenchCase] = []
 
     @Option(help: "Fashion-MNIST images the kNN and k-means cases use (at most 70000).")
     var points = 70_000
@@ -41,8 +41,23 @@ struct BenchCommand: ParsableCommand {
 
     enum OutputFormat: String, ExpressibleByArgument { case table, json }
 
-    private static let stepCases = ["dense", "dense+acai", "conv", "conv+acai"]
-    private static let hotPathCases = ["knn-10d", "knn-784d", "kmeans", "epoch"]
+    /// The timed cases: four training steps, then the hot paths.
+    enum BenchCase: String, ExpressibleByArgument, CaseIterable {
+        case dense, denseACAI = "dense+acai", conv, convACAI = "conv+acai"
+        case knn10 = "knn-10d", knn784 = "knn-784d", kmeans, epoch
+
+        /// The training step of `kind`, with or without the ACAI critic.
+        static func step(_ kind: ModelKind, acai: Bool) -> BenchCase {
+            switch (kind, acai) {
+            case (.dense, false): .dense
+            case (.dense, true): .denseACAI
+            case (.conv, false): .conv
+            case (.conv, true): .convACAI
+            }
+        }
+
+        static let hotPaths: [BenchCase] = [.knn10, .knn784, .kmeans, .epoch]
+    }
 
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
@@ -50,10 +65,6 @@ struct BenchCommand: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard (12...70_000).contains(points), (1...70_000).contains(epochImages) else {
             throw ValidationError("--points must be within 12…70000 and --epoch-images within 1…70000")
-        }
-        let known = Self.stepCases + Self.hotPathCases
-        if let unknown = only.first(where: { !known.contains($0) }) {
-            throw ValidationError("unknown case `\(unknown)`; the cases are \(known.joined(separator: ", "))")
         }
     }
 
@@ -64,12 +75,12 @@ struct BenchCommand: ParsableCommand {
         let peak = measureGemmPeak()
         var results: [BenchResult] = []
         for kind in [ModelKind.dense, .conv] {
-            for acai in [false, true] where only.isEmpty || only.contains(kind.rawValue + (acai ? "+acai" : "")) {
+            for acai in [false, true] where only.isEmpty || only.contains(.step(kind, acai: acai)) {
                 results.append(try benchmark(kind: kind, acai: acai))
             }
         }
-        for name in Self.hotPathCases where only.contains(name) {
-            results.append(try hotPath(name))
+        for hotPath in BenchCase.hotPaths where only.contains(hotPath) {
+            results.append(try self.hotPath(hotPath))
         }
         switch format {
         case .json: print(json(results, peak: peak))
@@ -88,7 +99,8 @@ struct BenchCommand: ParsableCommand {
 
     /// One timed run of a hot path on Fashion-MNIST: the points of hotpaths_reference.py (784
     /// pixels, or their means over 10 runs of 78), or one Phase-1 epoch of the conv model.
-    private func hotPath(_ name: String) throws -> BenchResult {
+    private func hotPath(_ hotPath: BenchCase) throws -> BenchResult {
+        let name = hotPath.rawValue
         let images = try Dataset.fashionMNIST()
         func time(_ work: () throws -> Void) rethrows -> BenchResult {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -96,8 +108,8 @@ struct BenchCommand: ParsableCommand {
             let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
             return BenchResult(name: name, medianMilliseconds: milliseconds, meanMilliseconds: milliseconds)
         }
-        switch name {
-        case "epoch":
+        switch hotPath {
+        case .epoch:
             let samples = images.samples.rows(0..<min(epochImages, images.count))
             let blueprint = try ModelBlueprint(kind: .conv, inputShape: images.layout.itemShape, latentSize: 10)
             var state = TrainingState(blueprint: blueprint, seed: 0)
@@ -105,12 +117,12 @@ struct BenchCommand: ParsableCommand {
                 _ = try Trainer.pretrain(&state, samples: samples, epochs: 1, settings: PretrainSettings(),
                                      cancellation: CancellationToken())
             }
-        case "kmeans":
+        case .kmeans:
             let input = Self.runMeans(images.flattened.rows(0..<points))
             return try time { _ = try KMeans(clusterCount: 10, restarts: 20, seed: 0).fit(input) }
-        default:
+        case .knn10, .knn784, .dense, .denseACAI, .conv, .convACAI:
             let selected = images.flattened.rows(0..<points)
-            let input = name == "knn-784d" ? selected : Self.runMeans(selected)
+            let input = hotPath == .knn784 ? selected : Self.runMeans(selected)
             _ = try NearestNeighbours.search(input.rows(0..<min(1000, points)), neighbours: 10)  // warm-up, as the reference's
             return try time { _ = try NearestNeighbours.search(input, neighbours: 10) }
         }

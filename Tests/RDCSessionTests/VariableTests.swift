@@ -96,7 +96,7 @@ final class VariableTests: XCTestCase {
         XCTAssertEqual(failure("let e = ten\npretrain epochs=$e")?.description,
                        "line 2: `epochs` expects an integer from 1 to 100000, got `ten` (from `$e`)")
         XCTAssertEqual(failure("let m = kmean\ncluster method=$m")?.description,
-                       "line 2: `method` expects kmeans, gmm or dbscan, got `kmean` (from `$m`); did you mean `kmeans`?")
+                       "line 2: `method` expects kmeans, gmm, dbscan or assignments, got `kmean` (from `$m`); did you mean `kmeans`?")
         XCTAssertEqual(failure("let d = mnst\ndata $d")?.description,
                        "line 2: unknown dataset name `mnst` (from `$d`) for `data`; did you mean `mnist`?")
         XCTAssertEqual(failure("let e = 0\npretrain epochs=$e")?.kind, .invalidValue)

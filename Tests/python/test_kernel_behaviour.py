@@ -209,6 +209,21 @@ def test_restart_request_exits_and_the_manager_starts_a_new_kernel():
             client.stop_channels()
 
 
+def test_tracked_measures_show_in_the_progress_display_and_in_history():
+    with running_kernel() as (_, client):
+        assert run_cell(client, "data synthetic n=512 size=16 classes=4\nmodel dense latent=4").status == "ok"
+        training = run_cell(client, "pretrain epochs=2 batch=64 track=1", timeout=180)
+        assert training.status == "ok", training.reply["content"]
+        progress = [m for m in training.messages if is_progress_display(m)]
+        final = progress[-1]["content"]["data"]["text/plain"]
+        assert re.match(r"pretrain epoch 2/2 batch 8/8 .* \| tracked ACC=\d", final), final
+        for measure in ("NMI=", "silhouette=", "twist=", "drift="):
+            assert measure in final, final
+        assert "tracked" in progress[-1]["content"]["data"]["text/html"]
+        history = run_cell(client, "history").result_text()
+        assert "twist" in history and "randomness" not in history, history  # Phase 1 has no targets
+
+
 def test_training_progress_is_one_display_updated_in_place_ending_on_final_figures():
     with running_kernel() as (_, client):
         assert run_cell(client, "data synthetic n=1024 size=16\nmodel conv").status == "ok"
