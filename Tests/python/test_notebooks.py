@@ -51,7 +51,8 @@ def test_there_are_four_notebooks_for_the_rdc_kernel():
         tagged = [cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", [])]
         assert len(tagged) == 1 and tagged[0].cell_type == "code", f"{path.name} needs one parameters cell"
         names = [re.match(r"let (\w+) = ", line).group(1) for line in tagged[0].source.splitlines()]
-        assert names == ["limit", "epochs", "seed"], names
+        # Every notebook takes these three; one may add its own (the ablation's arm_epochs).
+        assert names[:2] == ["limit", "epochs"] and "seed" in names, names
         assert outputs(notebook) == [], f"{path.name} is stored with outputs"
         assert all(cell.get("execution_count") is None for cell in notebook.cells if cell.cell_type == "code")
 
