@@ -139,10 +139,11 @@ public enum UMAPLayout {
         let perNegative = UnsafeMutablePointer<Float>.allocate(capacity: max(entries, 1))
         let nextNegative = UnsafeMutablePointer<Float>.allocate(capacity: max(entries, 1))
         let frozen = UnsafeMutablePointer<Float>.allocate(capacity: n * dimensions)
-        let generators = UnsafeMutablePointer<SeededGenerator>.allocate(capacity: ranges.count)
+        let generators = UnsafeMutablePointer<SampleStream>.allocate(capacity: ranges.count)
+        let sink = UnsafeMutablePointer<UInt32>.allocate(capacity: ranges.count)
         defer {
             nextSample.deallocate(); perNegative.deallocate(); nextNegative.deallocate(); frozen.deallocate()
-            generators.deinitialize(count: ranges.count); generators.deallocate()
+            generators.deinitialize(count: ranges.count); generators.deallocate(); sink.deallocate()
         }
         for entry in 0..<entries {
             nextSample[entry] = plan.epochsPerSample[entry]
@@ -150,7 +151,8 @@ public enum UMAPLayout {
             nextNegative[entry] = perNegative[entry]
         }
         for worker in ranges.indices {
-            (generators + worker).initialize(to: SeededGenerator(seed: seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(worker + 1)))
+            var seeder = SeededGenerator(seed: seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(worker + 1))
+            (generators + worker).initialize(to: SampleStream(seeder.next(), seeder.next()))
         }
         let gradient = UMAPGradient(curve: settings.curve, repulsion: settings.repulsion)
         plan.rowStarts.withUnsafeBufferPointer { starts in
@@ -167,7 +169,8 @@ public enum UMAPLayout {
                                 let owned = ranges[worker]
                                 let low = owned.lowerBound, high = owned.upperBound
                                 var generator = generators[worker]
-                                defer { generators[worker] = generator }
+                                var upcoming = generator.index(below: n), touched: UInt32 = 0
+                                defer { generators[worker] = generator; sink[worker] = touched }
                                 @inline(__always) func point(_ vertex: Int) -> UnsafePointer<Float> {
                                     vertex >= low && vertex < high ? UnsafePointer(live + vertex * dimensions)
                                         : UnsafePointer(frozen + vertex * dimensions)
@@ -191,7 +194,12 @@ public enum UMAPLayout {
                                         let negatives = Int((now - nextNegative[entry]) / perNegative[entry])
                                         guard negatives > 0 else { continue }
                                         for _ in 0..<negatives {
-                                            let sample = Int(generator.next() % UInt64(n))
+                                            // The stream is read one index ahead and that row touched now, so
+                                            // its cache miss overlaps this sample's arithmetic.
+                                            let sample = upcoming
+                                            upcoming = generator.index(below: n)
+                                            let ahead = point(upcoming)
+                                            touched &+= ahead[0].bitPattern &+ ahead[dimensions - 1].bitPattern
                                             if sample == head { continue }
                                             let far = point(sample)
                                             var distance: Float = 0
@@ -218,4 +226,27 @@ public enum UMAPLayout {
 
     @inline(__always)
     private static func clip(_ value: Float) -> Float { min(4, max(-4, value)) }
+}
+
+/// The negative-sample stream of one worker: xorshift128+ (seeded from `SeededGenerator`),
+/// inlined into the SGD loop, with Lemire's multiply-shift instead of a division for the index.
+private struct SampleStream {
+    private var s0: UInt64, s1: UInt64
+
+    init(_ first: UInt64, _ second: UInt64) {
+        s0 = first | 1
+        s1 = second
+    }
+
+    /// A uniform index in 0..<count (count < 2³²).
+    @inline(__always)
+    mutating func index(below count: Int) -> Int {
+        var x = s0
+        let y = s1
+        s0 = y
+        x ^= x << 23
+        s1 = x ^ y ^ (x >> 17) ^ (y >> 26)
+        let bits = (s1 &+ y) >> 32
+        return Int((bits &* UInt64(count)) >> 32)
+    }
 }
