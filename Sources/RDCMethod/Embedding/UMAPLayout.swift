@@ -60,13 +60,14 @@ public struct UMAPGradient: Sendable {
 
 /// The SGD of UMAP's layout.
 ///
-/// Each edge (i, j) of weight w is sampled every w_max / w epochs, pulling point i towards j,
-/// followed by `negativeSampleRate` pushes of i away from uniformly drawn points. umap-learn also
-/// moves j towards i on each sample; the graph is symmetric, so here the pull on the head counts
-/// twice instead, and every thread writes only the points it owns. Threads own contiguous ranges
-/// of points (balanced by edges); during an epoch a thread reads its own points live and other
-/// threads' points from a copy taken at the start of the epoch, and draws negatives from its own
-/// random stream. So the result depends only on the seed and the thread count.
+/// Each edge (i, j) of weight w is sampled every w_max / w epochs, pulling i and j towards each
+/// other, followed by `negativeSampleRate` pushes of i away from uniformly drawn points. Threads
+/// own contiguous ranges of points (balanced by edges) and write only their own points during an
+/// epoch: they read their own points live and other threads' points from a copy taken at the
+/// start of the epoch, keep the moves of other threads' points in a buffer of their own that is
+/// added after the epoch in thread order, and draw negatives from their own random stream. So the
+/// result depends only on the seed and the thread count; on one thread it is umap-learn's
+/// sequential algorithm.
 public enum UMAPLayout {
     /// Edge sampling schedule: the graph's entries with weight ≥ w_max / epochs and the epochs
     /// between samples of each (w_max / w). Entries below are dropped, as umap-learn does.
@@ -139,10 +140,13 @@ public enum UMAPLayout {
         let perNegative = UnsafeMutablePointer<Float>.allocate(capacity: max(entries, 1))
         let nextNegative = UnsafeMutablePointer<Float>.allocate(capacity: max(entries, 1))
         let frozen = UnsafeMutablePointer<Float>.allocate(capacity: n * dimensions)
+        // Each worker's pending moves of points other workers own, added after the epoch in worker order.
+        let pending = ranges.count > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: ranges.count * n * dimensions) : nil
+        pending?.initialize(repeating: 0, count: ranges.count * n * dimensions)
         let generators = UnsafeMutablePointer<SampleStream>.allocate(capacity: ranges.count)
         let sink = UnsafeMutablePointer<UInt32>.allocate(capacity: ranges.count)
         defer {
-            nextSample.deallocate(); perNegative.deallocate(); nextNegative.deallocate(); frozen.deallocate()
+            nextSample.deallocate(); perNegative.deallocate(); nextNegative.deallocate(); frozen.deallocate(); pending?.deallocate()
             generators.deinitialize(count: ranges.count); generators.deallocate(); sink.deallocate()
         }
         for entry in 0..<entries {
@@ -165,6 +169,15 @@ public enum UMAPLayout {
                             let alpha = settings.learningRate * (1 - Float(epoch) / Float(settings.epochs))
                             let now = Float(epoch)
                             frozen.update(from: live, count: n * dimensions)
+                            defer {
+                                if let pending {
+                                    for worker in ranges.indices {
+                                        let moves = pending + worker * n * dimensions
+                                        for index in 0..<(n * dimensions) { live[index] += moves[index] }
+                                        moves.update(repeating: 0, count: n * dimensions)
+                                    }
+                                }
+                            }
                             runWorkers(ranges.count) { worker in
                                 let owned = ranges[worker]
                                 let low = owned.lowerBound, high = owned.upperBound
@@ -186,8 +199,14 @@ public enum UMAPLayout {
                                         }
                                         if squared > 0 {
                                             let coefficient = gradient.attraction(squaredDistance: squared)
+                                            let tail = Int(tails[entry])
+                                            // The tail moves too: now if this worker owns it, else after the epoch.
+                                            let moved = tail >= low && tail < high ? live + tail * dimensions
+                                                : pending! + (worker * n + tail) * dimensions
                                             for d in 0..<dimensions {
-                                                current[d] += 2 * clip(coefficient * (current[d] - other[d])) * alpha
+                                                let step = clip(coefficient * (current[d] - other[d])) * alpha
+                                                current[d] += step
+                                                moved[d] -= step
                                             }
                                         }
                                         nextSample[entry] += perSample[entry]
