@@ -54,8 +54,9 @@ extension ParallelItems {
     }
 }
 
-/// Runs `body(worker)` for `workers` workers, each on its own thread when there are several.
-func runWorkers(_ workers: Int, _ body: (Int) -> Void) {
+/// Runs `body(worker)` for `workers` workers, each on its own thread when there are several,
+/// and returns when all have finished. Workers must call only the single-threaded `gemm`.
+public func runWorkers(_ workers: Int, _ body: (Int) -> Void) {
     if workers <= 1 { body(0); return }
     withoutActuallyEscaping(body) { body in
         DispatchQueue.concurrentPerform(iterations: workers) { body($0) }

@@ -4,7 +4,7 @@ import ArgumentParser
 import Foundation
 import RDCTerminal
 
-/// The `rdc` command: Jupyter kernel, REPL, script runner, kernelspec installer and benchmarks.
+/// The `rdc` command: Jupyter kernel, REPL, script runner, kernelspec installer, benchmarks and UMAP export.
 @main
 struct RDC: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,7 +20,7 @@ struct RDC: ParsableCommand {
             """,
         version: RDCVersion.current,
         subcommands: [KernelCommand.self, ReplCommand.self, RunCommand.self, InstallCommand.self,
-                      BenchCommand.self, QualityCommand.self])
+                      BenchCommand.self, QualityCommand.self, UMAPCommand.self])
 
     /// Every exit status `rdc` returns on purpose, with what it means; README.md has the same table.
     static let exitStatuses: [(status: Int32, meaning: String)] = [

@@ -17,7 +17,17 @@ extension SessionState {
         }
         let embedding = try self.embedding()
         // Self-training's centres live among the raw embeddings.
-        let points = Self.points(of: embedding, in: method == .assignments ? .raw : space)
+        let readSpace: EmbeddingSpace = method == .assignments ? .raw : space
+        var points = Self.points(of: embedding, in: readSpace)
+        var layoutNote = ""
+        if readSpace == .umap {
+            let settings = UMAPSettings(dimensions: options.dimensions ?? k, neighbours: options.neighbours,
+                                        minimumDistance: options.minimumDistance, seed: seed)
+            let layout = try umapLayout(of: points, settings: settings, context)
+            points = layout.embedding
+            layoutNote = " UMAP dims=\(settings.dimensions) neighbours=\(settings.neighbours) min_dist=\(formatFigure(settings.minimumDistance)) "
+                + "(\(Self.describe(layout)));"
+        }
         let record: ClusteringRecord
         var details: String
         switch method {
@@ -27,10 +37,11 @@ extension SessionState {
                                       space: space.rawValue, inertia: result.inertia)
             details = "best of \(restarts) runs, inertia \(formatFigure(result.inertia))"
         case .gmm:
-            let result = try GaussianMixture(componentCount: k, restarts: restarts, seed: seed).fit(points)
+            let result = try GaussianMixture(componentCount: k, covariance: options.covariance, restarts: restarts,
+                                             seed: seed).fit(points)
             record = ClusteringRecord(method: method.rawValue, clusterCount: k, assignments: result.assignments,
                                       space: space.rawValue, inertia: nil)
-            details = "best of \(restarts) runs, log-likelihood \(formatFigure(result.logLikelihood))"
+            details = "\(options.covariance.rawValue) covariances, best of \(restarts) runs, log-likelihood \(formatFigure(result.logLikelihood))"
                 + (result.converged ? "" : " (not converged in \(result.iterations) iterations)")
         case .assignments:
             guard let selfTraining = model?.selfTraining, selfTraining.assignments.count == data.count else {
@@ -50,17 +61,33 @@ extension SessionState {
         previousClustering = clustering
         clustering = ClusteringSnapshot(record: record, points: points, madeAfter: trainingPosition)
         lastScores = []
-        context.say("\(method.rawValue): \(record.clusterCount) clusters of \(data.count) \(record.space) embeddings (\(trainingPosition)); \(details)")
+        context.say("\(method.rawValue): \(record.clusterCount) clusters of \(data.count) \(record.space) embeddings (\(trainingPosition));\(layoutNote) \(details)")
         context.say("cluster sizes: " + Self.clusterSizes(record.assignments).map { "\($0.cluster == -1 ? "noise" : "c\($0.cluster)")=\($0.size)" }
             .joined(separator: " "))
     }
 
-    /// The points a clustering in `space` works on: the raw embedding or its rows L2-normalised.
+    /// The points a clustering in `space` works on: the raw embedding or its rows L2-normalised;
+    /// for `umap`, the normalised rows a layout starts from (`umapLayout` makes the layout).
     static func points(of embedding: Tensor, in space: EmbeddingSpace) -> Tensor {
         switch space {
         case .raw: return embedding
-        case .normalized: return ProximityTargets.normalisedRows(embedding)
+        case .normalized, .umap: return ProximityTargets.normalisedRows(embedding)
         }
+    }
+
+    /// The UMAP layout of `points` on the session's threads; an interrupt stops it between
+    /// epochs and fails the command (nothing changes).
+    func umapLayout(of points: Tensor, settings: UMAPSettings, _ context: CommandContext) throws -> UMAPResult {
+        let cancellation = context.cancellation
+        let layout = try UMAP.embed(points, settings: settings, shouldStop: { cancellation.isCancelled })
+        if cancellation.isCancelled { throw CommandInterruption(message: "interrupted during the UMAP layout; nothing changed") }
+        return layout
+    }
+
+    /// "spectral start, 200 epochs, 12.3 s".
+    static func describe(_ layout: UMAPResult) -> String {
+        let seconds = layout.seconds.neighbours + layout.seconds.graph + layout.seconds.initialisation + layout.seconds.layout
+        return "\(layout.initialisation.rawValue) start, \(layout.epochs) epochs, \(String(format: "%.1f", seconds)) s"
     }
 
     /// Each cluster value with its size, in increasing value (noise, -1, first).

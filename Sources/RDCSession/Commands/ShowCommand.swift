@@ -14,7 +14,7 @@ extension SessionState {
         case .reconstructions: image = try showReconstructions(context.invocation)
         case .interpolations: image = try showInterpolations(context.invocation)
         case .clusters: image = try showClusters(context.invocation)
-        case .embedding: image = try showEmbedding(context.invocation)
+        case .embedding: image = try showEmbedding(context)
         case .losses: image = try showLosses()
         case .metrics: image = try showMetrics()
         case .confusion: image = try showConfusion()
@@ -96,10 +96,13 @@ extension SessionState {
         return try Figures.clusterGrid(rows: rows, title: "\(snapshot.record.method) clusters (k=\(snapshot.record.clusterCount)) after \(snapshot.madeAfter)")
     }
 
-    private mutating func showEmbedding(_ invocation: Invocation) throws -> RenderedImage {
+    /// The embeddings in 2-D by PCA (of the clustered points, or of the normalised embeddings
+    /// when coloured by label) or by a UMAP layout of the normalised embeddings of every image.
+    private mutating func showEmbedding(_ context: CommandContext) throws -> RenderedImage {
+        let invocation = context.invocation
         let (data, _) = try requireModel()
         let byLabel = invocation[ShowOptions.embeddingColour] == .label
-        let points: Tensor, groups: [Int], names: [String], title: String
+        let points: Tensor, groups: [Int], names: [String], colouring: String, madeAfter: String, space: String
         if byLabel {
             guard let labels = data.labels else { throw CommandFailure("the data have no labels; use `show embedding color=cluster`") }
             points = ProximityTargets.normalisedRows(try embedding())
@@ -107,7 +110,7 @@ extension SessionState {
             let index = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })
             groups = labels.map { index[$0]! }
             names = values.map { Self.className($0, in: data) }
-            title = "embedding after \(trainingPosition) (PCA of normalized embeddings), coloured by label"
+            (colouring, madeAfter, space) = ("label", trainingPosition, EmbeddingSpace.normalized.rawValue)
         } else {
             guard let snapshot = clustering else {
                 throw CommandFailure("no clustering yet; run `cluster` first, or use `show embedding color=label`")
@@ -117,13 +120,27 @@ extension SessionState {
             let index = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })
             groups = snapshot.record.assignments.map { index[$0]! }
             names = values.map { $0 < 0 ? "noise" : "c\($0)" }
-            title = "embedding after \(snapshot.madeAfter) (PCA of \(snapshot.record.space) embeddings), coloured by \(snapshot.record.method) cluster"
+            (colouring, madeAfter, space) = ("\(snapshot.record.method) cluster", snapshot.madeAfter, snapshot.record.space)
         }
-        let projection = try PCA.fit(points, dimensions: 2).projection
+        let projection: Tensor, axes: (String, String), how: String
+        switch invocation[ShowOptions.embeddingProjection] {
+        case .pca:
+            projection = try PCA.fit(points, dimensions: 2).projection
+            axes = ("PC 1", "PC 2")
+            how = "PCA of \(space) embeddings"
+        case .umap:
+            // Every image is laid out (the neighbourhood graph needs them all); `points` only thins the drawing.
+            let settings = UMAPSettings(dimensions: 2, neighbours: invocation[ShowOptions.umapNeighbours],
+                                        minimumDistance: invocation[ShowOptions.umapMinimumDistance], seed: seed)
+            projection = try umapLayout(of: ProximityTargets.normalisedRows(try embedding()), settings: settings, context).embedding
+            axes = ("UMAP 1", "UMAP 2")
+            how = "UMAP of normalized embeddings, neighbours=\(settings.neighbours) min_dist=\(formatFigure(settings.minimumDistance))"
+        }
         let shown = randomRows(min(invocation[ShowOptions.embeddingPoints], data.count), of: data.count)
         return try Figures.embedding(points: shown.flatMap { [projection.storage[2 * $0], projection.storage[2 * $0 + 1]] },
-                                     groups: shown.map { groups[$0] }, groupNames: names, title: title,
-                                     xLabel: "PC 1", yLabel: "PC 2")
+                                     groups: shown.map { groups[$0] }, groupNames: names,
+                                     title: "embedding after \(madeAfter) (\(how)), coloured by \(colouring)",
+                                     xLabel: axes.0, yLabel: axes.1)
     }
 
     private func showLosses() throws -> RenderedImage {

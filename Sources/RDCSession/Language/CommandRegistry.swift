@@ -127,10 +127,12 @@ public enum CommandRegistry {
         summary: "Cluster the embeddings of all images.",
         help: """
         Embeds every image and clusters the embeddings: k-means (k-means++ seeding, best of \
-        `restarts` runs by inertia), a Gaussian mixture with diagonal covariances, or DBSCAN \
-        when the number of clusters is unknown (`eps`, `minpts`).
+        `restarts` runs by inertia), a Gaussian mixture with diagonal or full covariances, or \
+        DBSCAN when the number of clusters is unknown (`eps`, `minpts`). `space=umap` first lays \
+        the normalised embeddings out by UMAP in `dims` dimensions (fuzzy graph of `neighbours` \
+        exact nearest neighbours, spectral start, SGD) and clusters the layout.
         """,
-        example: "cluster k=10 method=kmeans restarts=20",
+        example: "cluster k=10 space=umap method=gmm covariance=full",
         options: ClusterOptions.declarations)
 
     private static let evaluateCommand = CommandSpec(
@@ -173,7 +175,7 @@ public enum CommandRegistry {
                     showKind(.reconstructions, summary: "Images above their reconstructions."),
                     showKind(.interpolations, summary: "Decoded interpolations between pairs of images."),
                     showKind(.clusters, summary: "Members of each cluster, one row per cluster."),
-                    showKind(.embedding, summary: "A 2-D projection (PCA) of the embeddings."),
+                    showKind(.embedding, summary: "A 2-D projection of the embeddings (PCA, or UMAP with space=umap)."),
                     showKind(.losses, summary: "Loss curves of every training run so far."),
                     showKind(.metrics, summary: "Tracked scores and feature problems over every phase."),
                     showKind(.confusion, summary: "Confusion matrix of clusters against labels."),

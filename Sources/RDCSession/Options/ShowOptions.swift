@@ -6,6 +6,14 @@ enum PointColouring: String, ChoiceWord {
     case cluster, label
 }
 
+/// How `show embedding` flattens the embeddings to two dimensions.
+enum EmbeddingProjection: String, ChoiceWord {
+    /// The top two principal components.
+    case pca
+    /// A 2-D UMAP layout of the normalised embeddings of every image.
+    case umap
+}
+
 extension ShowKind: ChoiceWord {}
 
 /// The options of `show`'s kinds.
@@ -20,6 +28,12 @@ enum ShowOptions {
                                         help: "Colour points by cluster or by true label.")
     static let embeddingPoints = OptionKey("points", .integer(1...100_000), default: 2000,
                                         help: "Number of points drawn (a random sample).")
+    static let embeddingProjection = OptionKey("space", .choice, default: EmbeddingProjection.pca,
+                                            help: "Project by PCA, or lay out every image by UMAP.")
+    static let umapNeighbours = OptionKey("neighbours", .integer(2...200), default: 15,
+                                       help: "UMAP neighbours per point, the point itself included (space=umap).")
+    static let umapMinimumDistance = OptionKey("min_dist", ValueCodec<Double>.decimal(.from(0, to: 1)), default: 0.1,
+                                            help: "UMAP's smallest distance between laid-out points (space=umap).")
 
     /// The options each kind accepts.
     static func declarations(for kind: ShowKind) -> [OptionSpec] {
@@ -28,7 +42,9 @@ enum ShowOptions {
         case .reconstructions: return [reconstructionCount.spec]
         case .interpolations: return [interpolationPairs.spec, interpolationSteps.spec]
         case .clusters: return [clusterMembers.spec]
-        case .embedding: return [embeddingColour.spec, embeddingPoints.spec]
+        case .embedding:
+            return [embeddingColour.spec, embeddingPoints.spec, embeddingProjection.spec, umapNeighbours.spec,
+                    umapMinimumDistance.spec]
         case .losses, .metrics, .confusion: return []
         }
     }
