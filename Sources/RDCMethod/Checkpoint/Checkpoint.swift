@@ -40,7 +40,7 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable {
 /// Everything needed to continue training: networks, critic, optimiser moments, phase and
 /// epoch counters, generator state, loss history, Phase 2 targets and the latest clustering.
 ///
-/// File format (little-endian), version 3 (versions 1 and 2 are read too: they lack the
+/// File format (little-endian), version 4 (versions 1–3 are read too: they lack the
 /// sections marked with a later version):
 ///
 ///     bytes 0-7   magic "RDCCKPT1"
@@ -58,7 +58,7 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable {
 ///                 batches since the update (u32), flag + changed share (f64 bits); tracked
 ///                 epochs: count + (history index, seconds, measure count, (name, f64 bits)…);
 ///                 flag + tracking reference: phase, start embeddings tensor, flag + count + ids;
-///                 flag + Phase 2 target members: per active anchor, count + ids
+///                 (version 4) flag + Phase 2 target members: per active anchor, count + ids
 ///     partial     (version 2) flag + unfinished epoch: phase, epoch, order count + order (u32 each),
 ///                 samples done, batches done, loss count + (name, value)…, seconds (f64 bits);
 ///                 then count + (history index, batches) of the history's abandoned epochs
@@ -68,7 +68,7 @@ public struct Checkpoint {
     /// The eight bytes a checkpoint starts with.
     public static let magic = Array("RDCCKPT1".utf8)
     /// Format version written by this code.
-    public static let version: UInt32 = 3
+    public static let version: UInt32 = 4
 
     /// The training state.
     public var state: TrainingState
@@ -267,7 +267,8 @@ public struct Checkpoint {
             generator: SeededGenerator(state: generatorState), history: history,
             phase1Embeddings: phase1Embeddings, proximity: proximity)
         if fileVersion >= 3 {
-            try readSelfTrainingAndTracking(into: &state, from: &reader, autoencoderSizes: autoencoderSizes)
+            try readSelfTrainingAndTracking(into: &state, from: &reader, autoencoderSizes: autoencoderSizes,
+                                            withMembers: fileVersion >= 4)
         }
         if fileVersion >= 2 { try readPartialEpochs(into: &state, from: &reader) }
         guard reader.offset == reader.bytes.count else { throw fail("\(reader.bytes.count - reader.offset) unexpected trailing bytes") }
@@ -388,7 +389,7 @@ public struct Checkpoint {
     }
 
     private static func readSelfTrainingAndTracking(into state: inout TrainingState, from reader: inout ByteReader,
-                                                    autoencoderSizes: [Int]) throws {
+                                                    autoencoderSizes: [Int], withMembers: Bool) throws {
         func fail(_ problem: String) -> CheckpointError { CheckpointError(path: "", problem: problem) }
         let latent = state.blueprint.latentSize
         state.selftrainEpochs = Int(try reader.uint32())
@@ -446,7 +447,7 @@ public struct Checkpoint {
             }
             state.trackingReference = TrackingReference(phase: phase, startEmbeddings: embeddings, lastAssignments: last)
         }
-        if try flag(&reader, "Phase 2 target members") {
+        if withMembers, try flag(&reader, "Phase 2 target members") {
             guard let proximity = state.proximity else { throw fail("Phase 2 target members without Phase 2 targets") }
             let samples = proximity.targets.targetRow.count
             let members = try (0..<proximity.targets.activeCount).map { _ in
