@@ -40,7 +40,7 @@ extension SessionState {
         if !lastScores.isEmpty {
             rows.append(["scores", lastScores.map { "\($0.0)=\(String(format: "%.4f", $0.1))" }.joined(separator: " ")])
         }
-        rows.append(["tracking", trackingDescription.replacingOccurrences(of: "tracking ", with: "")])
+        if trackEvery > 0 { rows.append(["tracking", trackingDescription.replacingOccurrences(of: "tracking ", with: "")]) }
         rows.append(["threads", String(ComputeThreads.count)])
         // The instruction set differs between machines; `backend` alone shows it with the kernels.
         rows.append(["backend", "\(ConvolutionBackend.current.rawValue) (convolutions; `backend` for details)"])
