@@ -30,13 +30,13 @@ extension SessionState {
         let (data, _) = try requireModel()
         let options = PretrainOptions(context.invocation)
         let epochs = options.epochs, settings = options.settings
-        let reporter = ProgressReporter(emit: context.emit)
-        let outcome = try Trainer.pretrain(&model!, samples: data.samples, epochs: epochs, settings: settings,
-                                           cancellation: context.cancellation, observer: reporter.observer,
-                                           tracking: trackingSettings(options.track, data: data))
-        modelChanged()
+        let tracking = trackingSettings(options.track, data: data)
+        let (outcome, final) = try runTraining(.pretrain, context) { state, observer in
+            try Trainer.pretrain(&state, samples: data.samples, epochs: epochs, settings: settings,
+                                 cancellation: context.cancellation, observer: observer, tracking: tracking)
+        }
         let defaults = PretrainSettings()
-        try finishTraining(outcome, phase: .pretrain, final: reporter.final, context: context,
+        try finishTraining(outcome, phase: .pretrain, final: final, context: context,
                            suspects: [("lr", Double(settings.learningRate), Double(defaults.learningRate)),
                                       ("lambda", Double(settings.acai.lambda), Double(defaults.acai.lambda))])
     }
@@ -57,19 +57,13 @@ extension SessionState {
         context.say("refine: M=\(neighbours) q=\(formatFigure(Double(settings.quantile)))"
                     + (settings.target.pullsEmbeddings ? " beta=\(formatFigure(Double(beta)))" : "")
                     + " refresh=\(settings.refreshEvery) target=\(settings.target.rawValue), \(epochs) epochs")
-        let reporter = ProgressReporter(emit: context.emit)
-        let outcome: TrainingOutcome
-        do {
-            outcome = try Trainer.refine(&model!, samples: data.samples, epochs: epochs, settings: settings,
-                                         cancellation: context.cancellation, observer: reporter.observer,
-                                         tracking: trackingSettings(options.track, data: data))
-        } catch {
-            modelChanged()
-            throw CommandFailure("refine stopped: \(CommandFailure.describe(error))", keepsChanges: true)
+        let tracking = trackingSettings(options.track, data: data)
+        let (outcome, final) = try runTraining(.refine, context) { state, observer in
+            try Trainer.refine(&state, samples: data.samples, epochs: epochs, settings: settings,
+                               cancellation: context.cancellation, observer: observer, tracking: tracking)
         }
-        modelChanged()
         let defaultBeta = RefineSettings().effectiveBeta(inputSize: blueprint.inputSize, latentSize: blueprint.latentSize)
-        try finishTraining(outcome, phase: .refine, final: reporter.final, context: context,
+        try finishTraining(outcome, phase: .refine, final: final, context: context,
                            suspects: [("lr", Double(settings.learningRate), Double(RefineSettings().learningRate)),
                                       ("beta", Double(beta), Double(defaultBeta))])
     }
@@ -91,19 +85,28 @@ extension SessionState {
                     + "gamma=\(formatFigure(Double(settings.reconstructionWeight))) update=\(settings.updateInterval) "
                     + "tol=\(formatFigure(Double(settings.tolerance))), \(epochs) epochs"
                     + (continuing ? "" : "; centres from k-means on the current embeddings"))
-        let reporter = ProgressReporter(emit: context.emit)
-        let outcome: TrainingOutcome
-        do {
-            outcome = try Trainer.selftrain(&model!, samples: data.samples, epochs: epochs, settings: settings,
-                                            cancellation: context.cancellation, observer: reporter.observer,
-                                            tracking: trackingSettings(options.track, data: data))
-        } catch {
-            modelChanged()
-            throw CommandFailure("selftrain stopped: \(CommandFailure.describe(error))", keepsChanges: true)
+        let tracking = trackingSettings(options.track, data: data)
+        let (outcome, final) = try runTraining(.selftrain, context) { state, observer in
+            try Trainer.selftrain(&state, samples: data.samples, epochs: epochs, settings: settings,
+                                  cancellation: context.cancellation, observer: observer, tracking: tracking)
         }
-        modelChanged()
-        try finishTraining(outcome, phase: .selftrain, final: reporter.final, context: context,
+        try finishTraining(outcome, phase: .selftrain, final: final, context: context,
                            suspects: [("lr", Double(settings.learningRate), Double(SelfTrainSettings(clusterCount: k).learningRate))])
+    }
+
+    /// Runs one trainer call on the model with throttled progress; whatever it returns or
+    /// throws, the model has changed (finished batches are kept), and an error becomes a failure
+    /// naming the phase that keeps those changes.
+    private mutating func runTraining(_ phase: TrainingPhase, _ context: CommandContext,
+                                      _ train: (inout TrainingState, TrainingObserver) throws -> TrainingOutcome)
+        throws -> (outcome: TrainingOutcome, final: TrainingProgress?) {
+        let reporter = ProgressReporter(emit: context.emit)
+        defer { modelChanged() }
+        do {
+            return (try train(&model!, reporter.observer), reporter.final)
+        } catch {
+            throw CommandFailure("\(phase.rawValue) stopped: \(CommandFailure.describe(error))", keepsChanges: true)
+        }
     }
 
     /// Tracking for a training call that asked for `asked` (nil: the session's default), with
