@@ -6,6 +6,7 @@
 //                     └─ RDCTerminal   (REPL and script runner; knows nothing of ZeroMQ)
 //   RDCSession  (command language, session state, outputs)
 //   RDCMethod   (models, trainers, clustering, metrics, data)   RDCRender (PNG pictures)
+//     └─ ModelExchange (the trained networks as ONNX models and safetensors weights)
 //   NumericCore (tensors, layers, losses, optimisers, kNN, k-means on BLAS; convolutions on oneDNN)
 //   CBLAS, CDNNL, CZMQ, CPNG, CZlib, CFreeType (thin system-library targets); SignalPipe (SIGINT for both front ends);
 //   SafeFiles (atomic writes and plain-words file errors, for every layer)
@@ -24,6 +25,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        // The runtime of the ONNX messages in Sources/ModelExchange/Generated (generated once, committed).
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -39,7 +42,11 @@ let package = Package(
         .target(name: "NumericCore", dependencies: ["CBLAS", "CDNNL", "SafeFiles"], swiftSettings: optimised),
         .target(name: "RDCMethod", dependencies: ["NumericCore", "CZlib", "SafeFiles"], swiftSettings: optimised),
         .target(name: "RDCRender", dependencies: ["CPNG", "CFreeType", "SafeFiles"], swiftSettings: optimised),
-        .target(name: "RDCSession", dependencies: ["RDCMethod", "RDCRender", "NumericCore", "SafeFiles"], swiftSettings: optimised),
+        .target(name: "ModelExchange", dependencies: ["RDCMethod", "NumericCore", "SafeFiles",
+                                                      .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["Generated/README.md"]),
+        .target(name: "RDCSession", dependencies: ["RDCMethod", "RDCRender", "ModelExchange", "NumericCore", "SafeFiles"],
+                swiftSettings: optimised),
         .target(name: "SignalPipe"),
         .target(name: "JupyterKernel", dependencies: ["CZMQ", "SignalPipe", "SafeFiles", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "RDCKernel", dependencies: ["JupyterKernel", "RDCSession"]),
@@ -53,6 +60,7 @@ let package = Package(
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"], swiftSettings: optimised),
         .testTarget(name: "RDCMethodTests", dependencies: ["RDCMethod", "NumericCore", "SafeFiles"], exclude: ["Fixtures"], swiftSettings: optimised),
         .testTarget(name: "RDCRenderTests", dependencies: ["RDCRender", "CPNG", "SafeFiles"]),
+        .testTarget(name: "ModelExchangeTests", dependencies: ["ModelExchange", "RDCMethod", "NumericCore"]),
         .testTarget(name: "RDCSessionTests", dependencies: ["RDCSession", "RDCMethod", "RDCRender", "NumericCore"]),
         .testTarget(name: "JupyterKernelTests", dependencies: ["JupyterKernel"]),
         .testTarget(name: "RDCKernelTests", dependencies: ["RDCKernel", "JupyterKernel", "RDCSession", "RDCRender"]),
