@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import RDCMethod
 import NumericCore
+import RDCSession
 
 /// `rdc bench`: one full training step (forward, backward, optimiser) per case, plus the
 /// machine's SGEMM peak, so each case's speed reads as a fraction of what BLAS can do. The

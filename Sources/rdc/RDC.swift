@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import RDCSession
 import RDCTerminal
 
 /// The `rdc` command: Jupyter kernel, REPL, script runner, kernelspec installer, benchmarks and UMAP export.

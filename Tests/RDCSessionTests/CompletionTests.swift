@@ -22,7 +22,7 @@ final class CompletionTests: XCTestCase {
         XCTAssertEqual(complete("data c"), CompletionResult(matches: ["csv", "cifar10"], range: 5..<6))
         XCTAssertEqual(complete("show r").matches, ["reconstructions"])
         XCTAssertEqual(complete("model ").matches, ["dense", "conv"])
-        XCTAssertEqual(complete("export ").matches, ["embeddings", "labels", "history"])
+        XCTAssertEqual(complete("export ").matches, ["embeddings", "reconstructions", "labels", "history", "model"])
         XCTAssertEqual(complete("help pre").matches, ["pretrain"])
         XCTAssertEqual(complete("? cl").matches, ["cluster", "clear"])
         XCTAssertEqual(complete("seed ").matches, [], "an integer has nothing to offer")

@@ -44,8 +44,8 @@ final class HelpAndInspectionTests: XCTestCase {
 
     func testOverviewListsEveryCommand() {
         let text = CommandLanguage.helpText()
-        XCTAssertTrue(text.contains("\n  pretrain [options]      Phase 1: train the autoencoder with the ACAI critic.\n"))
-        XCTAssertTrue(text.contains("\n  save FILE               Save the model"))
+        XCTAssertTrue(text.contains("\n  pretrain [options]          Phase 1: train the autoencoder with the ACAI critic.\n"))
+        XCTAssertTrue(text.contains("\n  save FILE                   Save the model"))
         XCTAssertTrue(text.hasSuffix("`help COMMAND` or `?COMMAND` shows a command's options, defaults and an example."))
     }
 

@@ -35,7 +35,7 @@ final class LanguageErrorTests: XCTestCase {
         assertMessage("show", "line 1: `show` needs a kind: samples, reconstructions, interpolations, clusters, embedding, losses, metrics or confusion",
                       kind: .missingPositional)
         assertMessage("threads", "line 1: `threads` needs a number of threads: an integer from 1 to 1024", kind: .missingPositional)
-        assertMessage("export", "line 1: `export` needs an export kind: embeddings, labels or history", kind: .missingPositional)
+        assertMessage("export", "line 1: `export` needs an export kind: embeddings, reconstructions, labels, history or model", kind: .missingPositional)
         assertMessage("save", "line 1: `save` needs a file name", kind: .missingPositional)
         assertMessage("data mnst", "line 1: unknown dataset name `mnst` for `data`; did you mean `mnist`?", kind: .unknownChoice)
         assertMessage("data foo", "line 1: unknown dataset name `foo` for `data`; expected fashion-mnist, mnist, idx, csv, npz, cifar10, digits or synthetic",
@@ -53,7 +53,7 @@ final class LanguageErrorTests: XCTestCase {
                       kind: .invalidValue)
         assertMessage("data synthetic limit=-1", "line 1: `limit` expects an integer of at least 0, got `-1`", kind: .invalidValue)
         assertMessage("seed x", "line 1: `seed` expects an integer from 0 to 4294967295, got `x`", kind: .invalidValue)
-        assertMessage("export embeddings out.txt", "line 1: `export` expects a file path ending in .npy or .csv, got `out.txt`",
+        assertMessage("export embeddings out.txt", "line 1: `export` expects a file path ending in .npy, .csv, .onnx or .safetensors, got `out.txt`",
                       kind: .invalidValue)
         assertMessage("pretrain foo=1", "line 1: unknown option `foo` for `pretrain`; options are epochs, batch, lr, critic, lambda, gamma and track",
                       kind: .unknownOption)

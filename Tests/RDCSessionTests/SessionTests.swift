@@ -433,6 +433,27 @@ final class SessionTests: XCTestCase {
         XCTAssertTrue(csv.dropFirst().allSatisfy { (0..<4).contains(Int($0) ?? -1) })
     }
 
+    func testExportWritesReconstructionsAndModelFilesAndRefusesWrongFiles() throws {
+        let session = trainedSession()
+        let before = status(session)
+        let wrongFile = run(session, "export model encoder.npy")
+        XCTAssertEqual(wrongFile.failure?.message, "a model is written to a .onnx or .safetensors file, not \(directory!)/encoder.npy")
+        let arrayAsModel = run(session, "export embeddings z.onnx")
+        XCTAssertTrue(arrayAsModel.failure?.message.contains("export them to a .npy or .csv file") ?? false,
+                      arrayAsModel.failure?.message ?? "")
+        XCTAssertEqual(status(session), before)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/encoder.npy"))
+
+        let written = succeed(session, "export reconstructions r.npy\nexport model ae.onnx part=autoencoder\nexport model e.safetensors").text
+        XCTAssertTrue(written.contains("wrote 200×256 float32"), written)
+        XCTAssertTrue(written.contains("wrote the autoencoder (pretrain 1 + refine 0 epochs, "), written)
+        XCTAssertTrue(written.contains("as an ONNX model (opset 17) to \(directory!)/ae.onnx: [N, 1, 16, 16] images → [N, 1, 16, 16] reconstructions"), written)
+        XCTAssertTrue(written.contains("as safetensors weights to \(directory!)/e.safetensors: [N, 1, 16, 16] images → [N, 4] embeddings"), written)
+        let onnx = [UInt8](try Data(contentsOf: URL(fileURLWithPath: directory + "/ae.onnx")))
+        XCTAssertGreaterThan(onnx.count, 1000)
+        XCTAssertEqual(status(session), before)
+    }
+
     // MARK: Small commands
 
     func testHelpEchoClearSeedThreadsResetAndFallback() {

@@ -339,20 +339,26 @@ public enum Trainer {
     /// model's caches.
     public static func embed(_ autoencoder: Autoencoder, samples: Tensor, chunk: Int = 1024) -> Tensor {
         var encoder = autoencoder.encoder
+        return inChunks(samples, of: chunk) { encoder.forward($0) }
+    }
+
+    /// Reconstructions D(E(x)) of `samples`, computed in chunks (a conv model's activations
+    /// for all of a large data set at once would not fit in memory).
+    public static func reconstruct(_ autoencoder: Autoencoder, samples: Tensor, chunk: Int = 1024) -> Tensor {
+        var copy = autoencoder
+        return inChunks(samples, of: chunk) { copy.forward($0) }
+    }
+
+    /// `body` applied to consecutive row chunks of `samples`, the results concatenated.
+    private static func inChunks(_ samples: Tensor, of chunk: Int, _ body: (Tensor) -> Tensor) -> Tensor {
         var parts: [Tensor] = []
         var start = 0
         while start < samples.batchSize {
             let end = min(samples.batchSize, start + chunk)
-            parts.append(encoder.forward(samples.rows(start..<end)))
+            parts.append(body(samples.rows(start..<end)))
             start = end
         }
         return parts.isEmpty ? Tensor(shape: [0, 0]) : Tensor.concatenating(parts)
-    }
-
-    /// Reconstructions D(E(x)) of `samples`.
-    public static func reconstruct(_ autoencoder: Autoencoder, samples: Tensor) -> Tensor {
-        var copy = autoencoder
-        return copy.forward(samples)
     }
 
     /// The losses of one step under the names users see; a diverged step's losses travel

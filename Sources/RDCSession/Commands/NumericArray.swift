@@ -25,7 +25,7 @@ enum NumericArray {
         }
     }
 
-    /// Writes `.npy` or `.csv` by the file's extension (the parser admits only those),
+    /// Writes `.npy` or `.csv` by the file's extension (`export` admits only those here),
     /// atomically; throws naming the file when it cannot be written.
     func write(to path: String) throws {
         let bytes = path.lowercased().hasSuffix(".csv") ? Array(csvText.utf8) : npyBytes

@@ -2,6 +2,7 @@
 // the session itself: status, history, seed, threads, backend, help, reset, echo, export.
 
 import Foundation
+import ModelExchange
 import RDCMethod
 import NumericCore
 import SafeFiles
@@ -144,12 +145,20 @@ extension SessionState {
     mutating func export(_ context: CommandContext) throws {
         let invocation = context.invocation
         let path = context.resolve(invocation[SessionCommandOptions.exportFile])
+        let kind = invocation.choice(as: ExportKind.self)
         let array: NumericArray
-        switch invocation.choice(as: ExportKind.self) {
+        switch kind {
         case .embeddings:
+            try Self.requireArrayFile(kind, path)
             let embedding = try self.embedding()
             array = .float32(embedding.storage, rows: embedding.batchSize, columns: embedding.itemSize)
+        case .reconstructions:
+            try Self.requireArrayFile(kind, path)
+            let (data, model) = try requireModel()
+            let reconstructions = Trainer.reconstruct(model.autoencoder, samples: data.samples)
+            array = .float32(reconstructions.storage, rows: reconstructions.batchSize, columns: reconstructions.itemSize)
         case .labels:
+            try Self.requireArrayFile(kind, path)
             array = .int64(try requireClustering().record.assignments.map(Int64.init))
         case .history:
             let (_, model) = try requireModel()
@@ -161,9 +170,37 @@ extension SessionState {
             try SafeFile.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: path)
             context.say("wrote \(table.rows.count) epochs × \(table.header.count) columns of training history to \(path)")
             return
+        case .model:
+            try exportModel(part: invocation[SessionCommandOptions.exportPart], to: path, context)
+            return
         }
         try array.write(to: path)
         context.say("wrote \(array.shapeText) \(array.typeName) to \(path)")
+    }
+
+    private static func requireArrayFile(_ kind: ExportKind, _ path: String) throws {
+        let lowered = path.lowercased()
+        guard lowered.hasSuffix(".npy") || lowered.hasSuffix(".csv") else {
+            throw CommandFailure("\(kind.rawValue) are an array: export them to a .npy or .csv file, not \(path)")
+        }
+    }
+
+    /// `export model FILE part=`: the part as ONNX or safetensors, by the file's extension.
+    private func exportModel(part: ModelPart, to path: String, _ context: CommandContext) throws {
+        guard let format = ModelFileFormat(path: path) else {
+            throw CommandFailure("a model is written to a .onnx or .safetensors file, not \(path)")
+        }
+        guard let model else { throw CommandFailure("no model yet; build one with `model dense` or `model conv`") }
+        let export: ModelExport
+        do {
+            export = try ModelExport(state: model, part: part, format: format, producerVersion: RDCVersion.current)
+            try export.write(to: path)
+        } catch {
+            throw CommandFailure("cannot export the \(part.rawValue): \(CommandFailure.describe(error))")
+        }
+        let content = format == .onnx ? "an ONNX model (opset \(ModelFileFormat.onnxOpset))" : "safetensors weights"
+        context.say("wrote the \(part.rawValue) (\(model.progressDescription), \(formatCount(export.parameterCount)) parameters) "
+                    + "as \(content) to \(path): \(export.signature)")
     }
 
     /// A CSV field, quoted when it holds a comma, a quote or a space.

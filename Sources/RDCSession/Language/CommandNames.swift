@@ -21,5 +21,5 @@ public enum ShowKind: String, CaseIterable, Sendable {
 
 /// What `export WHAT FILE` can write.
 public enum ExportKind: String, CaseIterable, Sendable {
-    case embeddings, labels, history
+    case embeddings, reconstructions, labels, history, model
 }

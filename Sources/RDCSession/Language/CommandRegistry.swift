@@ -286,17 +286,20 @@ public enum CommandRegistry {
 
     private static let exportCommand = CommandSpec(
         .export,
-        summary: "Write embeddings, cluster labels or the training history to a file.",
-        help: "Writes the embeddings of all images (N×L, float32) or the cluster labels (N, int64) as a NumPy .npy file or a CSV file, for numpy or pandas; or the training history (one row per epoch: losses, seconds and tracked measures) as a CSV file.",
-        example: "export embeddings embeddings.npy",
+        summary: "Write embeddings, reconstructions, cluster labels, the training history or the trained model to a file.",
+        help: "Writes the embeddings of all images (N×L, float32), their reconstructions (N×C·H·W, float32, each row an image in C, H, W order) or the cluster labels (N, int64) as a NumPy .npy file or a CSV file, for numpy or pandas; the training history (one row per epoch: losses, seconds and tracked measures) as a CSV file; or a part of the trained model as an ONNX model (.onnx: opset 17, input `images` [N, C, H, W] or `embeddings` [N, L] with a dynamic batch N, for onnxruntime, TensorRT or onnx2torch) or as its weights under PyTorch names (.safetensors, for `rdc_jupyter.torch_model`).",
+        example: "export model encoder.onnx part=encoder",
         positionals: [
             PositionalSpec(
                 "what", placeholder: "WHAT", noun: "export kind",
                 help: "What to write.",
                 kind: .choice([
                     ChoiceSpec(ExportKind.embeddings.rawValue, summary: "The embedding of every image (N×L)."),
+                    ChoiceSpec(ExportKind.reconstructions.rawValue, summary: "The reconstruction of every image (N×C·H·W)."),
                     ChoiceSpec(ExportKind.labels.rawValue, summary: "The cluster of every image (N)."),
                     ChoiceSpec(ExportKind.history.rawValue, summary: "Every epoch's losses and tracked measures (.csv)."),
+                    ChoiceSpec(ExportKind.model.rawValue, summary: "A trained network (.onnx or .safetensors).",
+                               options: [SessionCommandOptions.exportPart.spec]),
                 ])),
             SessionCommandOptions.exportFile.spec,
         ])

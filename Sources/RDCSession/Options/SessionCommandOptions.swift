@@ -1,12 +1,14 @@
 // Layer: session (command options). No I/O. The positionals and options of the commands about
 // the session itself (save, load, seed, threads, backend, help, echo, export), declared once.
 
+import ModelExchange
 import NumericCore
 
 extension ExportKind: ChoiceWord {}
 extension StandardStream: ChoiceWord {}
 extension CommandName: ChoiceWord {}
 extension ConvolutionBackend: ChoiceWord {}
+extension ModelPart: ChoiceWord {}
 
 /// Positionals and options of the session commands.
 enum SessionCommandOptions {
@@ -30,5 +32,7 @@ enum SessionCommandOptions {
     static let variableValue = PositionalKey("value", placeholder: "= VALUE", noun: "value",
                                              help: "Its value, checked where `$NAME` is used as if written there.", .text)
     static let exportFile = PositionalKey("file", placeholder: "FILE", noun: "file name", help: "The file to write.",
-                                       .file(extensions: [".npy", ".csv"]))
+                                       .file(extensions: [".npy", ".csv"] + ModelFileFormat.allCases.map(\.fileExtension)))
+    static let exportPart = OptionKey("part", .choice, default: ModelPart.encoder,
+                                      help: "The network to write: images → embeddings (encoder), embeddings → images (decoder), images → images (autoencoder), or images → the ACAI critic's score (critic).")
 }
