@@ -16,8 +16,9 @@ public struct KMeansResult: Equatable, Sendable {
 }
 
 /// k-means: greedy k-means++ seeding, Lloyd iterations until no assignment changes (or
-/// `maximumIterations`), best of `restarts` runs by inertia. Distances to the centres are one
-/// GEMM per step. The same seed gives the same result.
+/// `maximumIterations`), best of `restarts` runs by inertia. Seeding distances are GEMMs; the
+/// Lloyd runs measure exact distances, skipping those Hamerly's bounds make unnecessary, and
+/// run side by side on the workers. The same seed gives the same result.
 public struct KMeans: Sendable {
     /// Number of clusters k.
     public var clusterCount: Int
@@ -55,13 +56,24 @@ public struct KMeans: Sendable {
         }
         let matrix = points.reshaped([n, points.itemSize])
         let norms = rowSquaredNorms(matrix)
+        // The seedings draw from one stream, restart after restart; the Lloyd runs that follow
+        // are independent, so they share the workers (each on its own thread, serial GEMMs)
+        // and the result does not depend on which finishes first.
         var generator = SeededGenerator(seed: seed)
-        var best: KMeansResult?
-        for _ in 0..<restarts {
-            let run = lloyd(matrix, norms: norms, initial: seedCentres(matrix, norms: norms, using: &generator))
-            if best == nil || run.inertia < best!.inertia { best = run }
+        let starts = (0..<restarts).map { _ in seedCentres(matrix, norms: norms, using: &generator) }
+        let workers = min(ComputeThreads.count, restarts)
+        var runs = [KMeansResult?](repeating: nil, count: restarts)
+        runs.withUnsafeMutableBufferPointer { slots in
+            runWorkers(workers) { worker in
+                for restart in stride(from: worker, to: restarts, by: workers) {
+                    slots[restart] = Self.lloyd(matrix, initial: starts[restart], maximumIterations: maximumIterations)
+                }
+            }
         }
-        return best!
+        // The lowest inertia; the earliest restart on ties.
+        var best = runs[0]!
+        for run in runs.dropFirst() where run!.inertia < best.inertia { best = run! }
+        return best
     }
 
     /// The nearest centre of each row of `points` (ties: lower centre index) and its squared
@@ -122,65 +134,147 @@ public struct KMeans: Sendable {
         return lastPositive
     }
 
-    private func lloyd(_ points: Tensor, norms: [Float], initial: Tensor) -> KMeansResult {
-        let n = points.batchSize, k = clusterCount
-        var centres = initial
-        var assignments = [Int](repeating: -1, count: n)
-        var next = [Int](repeating: 0, count: n)
-        var distances = [Float](repeating: 0, count: n)
+    /// One Lloyd run from `initial` on the calling thread: an assignment step, then (unless no
+    /// point changed cluster) the mean update, until nothing changes or `maximumIterations`
+    /// assignment steps. Hamerly's bounds (2010) make it fast without changing what it
+    /// computes: each point keeps an upper bound on the distance to its centre and a lower bound
+    /// on the distance to every other, both moved by how far the centres move; a point whose
+    /// bounds prove its centre is still the nearest is not measured again. Distances are exact
+    /// (Double) and the centres are Float means, as they are stored.
+    static func lloyd(_ points: Tensor, initial: Tensor, maximumIterations: Int) -> KMeansResult {
+        let n = points.batchSize, d = points.itemSize, k = initial.batchSize
+        // Plain buffers: the loops below touch them millions of times, without bounds or
+        // exclusivity checks.
+        let centres = Workspace<Double>(initial.storage.map(Double.init))
+        let assignments = Workspace<Int>(repeating: 0, count: n)
+        let upper = Workspace<Double>(repeating: 0, count: n), lower = Workspace<Double>(repeating: 0, count: n)
+        let sums = Workspace<Double>(repeating: 0, count: k * d), counts = Workspace<Int>(repeating: 0, count: k)
+        let halfGap = Workspace<Double>(repeating: 0, count: k), moved = Workspace<Double>(repeating: 0, count: k)
+        let transposed = Workspace<Double>((0..<(k * d)).map { Double(initial.storage[($0 % k) * d + $0 / k]) })
+        let scratch = Workspace<Double>(repeating: 0, count: k)
+        defer {
+            [centres, transposed, upper, lower, sums, halfGap, moved, scratch].forEach { $0.release() }
+            assignments.release()
+            counts.release()
+        }
         var iterations = 0
-        while iterations < maximumIterations {
-            iterations += 1
-            Self.nearestCentres(points, norms: norms, centres: centres, assignments: &next, distances: &distances)
-            Self.reseedEmptyClusters(k: k, assignments: &next, distances: &distances)
-            if next == assignments { break }
-            swap(&assignments, &next)
-            centres = Self.means(points, assignments: assignments, k: k, previous: centres)
-        }
-        // The centres are the means of the returned assignments; after the iteration cap a
-        // further assignment step could still move a few points.
-        return KMeansResult(assignments: assignments, centroids: centres,
-                            inertia: Self.inertia(points, assignments: assignments, centres: centres),
-                            iterations: iterations)
-    }
-
-    /// An empty cluster takes the point farthest from its own centre (among clusters with more
-    /// than one point); the next mean update makes that point its centre.
-    private static func reseedEmptyClusters(k: Int, assignments: inout [Int], distances: inout [Float]) {
-        var counts = [Int](repeating: 0, count: k)
-        for cluster in assignments { counts[cluster] += 1 }
-        for cluster in 0..<k where counts[cluster] == 0 {
-            var farthest = -1
-            for row in 0..<assignments.count where counts[assignments[row]] > 1 {
-                if farthest < 0 || distances[row] > distances[farthest] { farthest = row }
-            }
-            guard farthest >= 0 else { return }
-            counts[assignments[farthest]] -= 1
-            counts[cluster] = 1
-            assignments[farthest] = cluster
-            distances[farthest] = 0
-        }
-    }
-
-    private static func means(_ points: Tensor, assignments: [Int], k: Int, previous: Tensor) -> Tensor {
-        let d = points.itemSize
-        var sums = [Double](repeating: 0, count: k * d)
-        var counts = [Int](repeating: 0, count: k)
         points.storage.withUnsafeBufferPointer { values in
-            sums.withUnsafeMutableBufferPointer { total in
-                for (row, cluster) in assignments.enumerated() {
-                    counts[cluster] += 1
-                    let source = values.baseAddress! + row * d, target = total.baseAddress! + cluster * d
-                    for j in 0..<d { target[j] += Double(source[j]) }
+            let x = values.baseAddress!
+            func squaredDistance(_ i: Int, _ centre: Int) -> Double {
+                var sum = 0.0
+                for j in 0..<d {
+                    let difference = Double(x[i * d + j]) - centres[centre * d + j]
+                    sum += difference * difference
                 }
+                return sum
+            }
+            /// Measures every centre from point `i`: its nearest (lowest index on ties) becomes
+            /// its cluster, with exact bounds. Returns whether the cluster changed.
+            func assignExactly(_ i: Int, current: Int?) -> Bool {
+                // All k distances at once, dimension by dimension over the transposed centres
+                // (a loop over k contiguous values, which vectorises).
+                for centre in 0..<k { scratch[centre] = 0 }
+                for j in 0..<d {
+                    let value = Double(x[i * d + j]), row = j * k
+                    for centre in 0..<k {
+                        let difference = value - transposed[row + centre]
+                        scratch[centre] += difference * difference
+                    }
+                }
+                var best = 0, nearest = Double.infinity, second = Double.infinity
+                for centre in 0..<k {
+                    let value = scratch[centre]
+                    if value < nearest { (second, nearest, best) = (nearest, value, centre) } else if value < second { second = value }
+                }
+                (upper[i], lower[i]) = (nearest.squareRoot(), second.squareRoot())
+                guard best != current else { return false }
+                move(i, to: best, from: current)
+                return true
+            }
+            func move(_ i: Int, to new: Int, from old: Int?) {
+                if let old {
+                    counts[old] -= 1
+                    for j in 0..<d { sums[old * d + j] -= Double(x[i * d + j]) }
+                }
+                counts[new] += 1
+                for j in 0..<d { sums[new * d + j] += Double(x[i * d + j]) }
+                assignments[i] = new
+            }
+            /// An empty cluster takes the point farthest from its own centre (among clusters
+            /// with more than one point); the next mean update makes that point its centre.
+            func reseedEmptyClusters() -> Bool {
+                var reseeded = false
+                for cluster in 0..<k where counts[cluster] == 0 {
+                    var farthest = -1, farthestDistance = -1.0
+                    for row in 0..<n where counts[assignments[row]] > 1 {
+                        let value = squaredDistance(row, assignments[row])
+                        if value > farthestDistance { (farthest, farthestDistance) = (row, value) }
+                    }
+                    guard farthest >= 0 else { break }
+                    move(farthest, to: cluster, from: assignments[farthest])
+                    (upper[farthest], lower[farthest]) = (.infinity, 0)
+                    reseeded = true
+                }
+                return reseeded
+            }
+
+            while iterations < maximumIterations {
+                iterations += 1
+                var changed = false
+                if iterations == 1 {
+                    for i in 0..<n { _ = assignExactly(i, current: nil) }
+                    changed = true
+                } else {
+                    for i in 0..<n {
+                        let own = assignments[i], bound = max(halfGap[own], lower[i])
+                        if upper[i] <= bound { continue }
+                        upper[i] = squaredDistance(i, own).squareRoot()
+                        if upper[i] <= bound { continue }
+                        if assignExactly(i, current: own) { changed = true }
+                    }
+                }
+                if reseedEmptyClusters() { changed = true }
+                if !changed { break }
+
+                for centre in 0..<k where counts[centre] > 0 {
+                    let scale = 1.0 / Double(counts[centre])
+                    var shift = 0.0
+                    for j in 0..<d {
+                        let mean = Double(Float(sums[centre * d + j] * scale))
+                        shift += (mean - centres[centre * d + j]) * (mean - centres[centre * d + j])
+                        centres[centre * d + j] = mean
+                        transposed[j * k + centre] = mean
+                    }
+                    moved[centre] = shift.squareRoot()
+                }
+                var farthest = 0
+                for centre in 0..<k where moved[centre] > moved[farthest] { farthest = centre }
+                var secondFarthest = 0.0
+                for centre in 0..<k where centre != farthest { secondFarthest = max(secondFarthest, moved[centre]) }
+                for i in 0..<n {
+                    upper[i] += moved[assignments[i]]
+                    lower[i] -= assignments[i] == farthest ? secondFarthest : moved[farthest]
+                }
+                for centre in 0..<k {
+                    var closest = Double.infinity
+                    for other in 0..<k where other != centre {
+                        var sum = 0.0
+                        for j in 0..<d {
+                            let difference = centres[centre * d + j] - centres[other * d + j]
+                            sum += difference * difference
+                        }
+                        closest = min(closest, sum)
+                    }
+                    halfGap[centre] = closest.squareRoot() / 2
+                }
+                for centre in 0..<k { moved[centre] = 0 }
             }
         }
-        var centres = previous
-        for cluster in 0..<k where counts[cluster] > 0 {
-            let scale = 1.0 / Double(counts[cluster])
-            for j in 0..<d { centres.storage[cluster * d + j] = Float(sums[cluster * d + j] * scale) }
-        }
-        return centres
+        let finalCentres = Tensor(shape: initial.shape, storage: (0..<(k * d)).map { Float(centres[$0]) })
+        let finalAssignments = Array(assignments.values)
+        return KMeansResult(assignments: finalAssignments, centroids: finalCentres,
+                            inertia: inertia(points, assignments: finalAssignments, centres: finalCentres),
+                            iterations: iterations)
     }
 
     static func inertia(_ points: Tensor, assignments: [Int], centres: Tensor) -> Double {
@@ -247,5 +341,28 @@ public struct KMeans: Sendable {
                 }
             }
         }
+    }
+}
+
+/// A fixed-size buffer of plain values for hot loops (no bounds or exclusivity checks);
+/// `release` frees it.
+private struct Workspace<Value> {
+    let values: UnsafeMutableBufferPointer<Value>
+
+    init(repeating value: Value, count: Int) {
+        values = .allocate(capacity: count)
+        values.initialize(repeating: value)
+    }
+
+    init(_ contents: [Value]) {
+        values = .allocate(capacity: contents.count)
+        _ = values.initialize(from: contents)
+    }
+
+    func release() { values.deallocate() }
+
+    subscript(index: Int) -> Value {
+        get { values.baseAddress.unsafelyUnwrapped[index] }
+        nonmutating set { values.baseAddress.unsafelyUnwrapped[index] = newValue }
     }
 }

@@ -50,7 +50,7 @@ public enum NearestNeighbours {
     /// The `neighbours` nearest other rows of each row of `points` (`[n, ...]`, rows flattened),
     /// each row itself excluded (a duplicate row at distance 0 is still a neighbour).
     ///
-    /// `workers` threads share the row blocks; `maximumBlockValues` caps each worker's tile
+    /// `workers` threads share the tiles; `maximumBlockValues` caps each worker's tile
     /// (mainly for tests of tile boundaries).
     ///
     /// - Throws: `NumericArgumentError` unless `1 ≤ neighbours ≤ n − 1`.
@@ -62,8 +62,8 @@ public enum NearestNeighbours {
             throw NumericArgumentError(
                 "kNN needs 1 ≤ M ≤ n − 1 neighbours; got M = \(neighbours) for n = \(points.batchSize) rows")
         }
-        return select(queries: points, reference: points, neighbours: neighbours,
-                      excludingSelf: true, workers: workers, maximumBlockValues: maximumBlockValues)
+        return selectAmongThemselves(points, neighbours: neighbours, workers: workers,
+                                     maximumBlockValues: maximumBlockValues)
     }
 
     /// The `neighbours` nearest rows of `reference` to each row of `queries` (same values per
@@ -84,7 +84,7 @@ public enum NearestNeighbours {
                 "kNN needs 1 ≤ M ≤ \(reference.batchSize) reference rows; got M = \(neighbours)")
         }
         return select(queries: queries, reference: reference, neighbours: neighbours,
-                      excludingSelf: false, workers: workers, maximumBlockValues: maximumBlockValues)
+                      workers: workers, maximumBlockValues: maximumBlockValues)
     }
 
     /// Tiles of `tileRows` query rows × `tileColumns` reference rows (1 MB of Float, so a
@@ -92,7 +92,7 @@ public enum NearestNeighbours {
     private static let tileRows = 128, tileColumns = 2048
 
     private static func select(
-        queries: Tensor, reference: Tensor, neighbours m: Int, excludingSelf: Bool, workers: Int,
+        queries: Tensor, reference: Tensor, neighbours m: Int, workers: Int,
         maximumBlockValues: Int
     ) -> NeighbourLists {
         let rows = queries.batchSize, columns = reference.batchSize, width = queries.itemSize
@@ -128,7 +128,7 @@ public enum NearestNeighbours {
                                         for local in 0..<count {
                                             let row = first + local
                                             scanTile(tile + local * tileWidth, count: tileWidth, firstColumn: firstColumn,
-                                                     skipping: excludingSelf ? row : -1, m: m, filled: &filled[local],
+                                                     m: m, filled: &filled[local],
                                                      keptIndex: indexOut.baseAddress! + row * m,
                                                      keptDistance: distanceOut.baseAddress! + row * m)
                                         }
@@ -154,17 +154,109 @@ public enum NearestNeighbours {
         return NeighbourLists(rowCount: rows, neighboursPerRow: m, indices: indices, distances: distances)
     }
 
+    /// The self-search: the distance matrix is symmetric, so only the tiles on and above the
+    /// diagonal are computed (half the GEMM work, which dominates in high dimensions), and each
+    /// off-diagonal tile is offered both ways: its rows to the row block's queries and, through
+    /// the transposed pairs, to the column block's. Workers take tiles in a fixed interleaved
+    /// order into private candidate lists, merged by (key, index) at the end, so the result
+    /// depends on the thread count only through ties in the Float keys.
+    private static func selectAmongThemselves(
+        _ points: Tensor, neighbours m: Int, workers: Int, maximumBlockValues: Int
+    ) -> NeighbourLists {
+        let n = points.batchSize, width = points.itemSize
+        let side = max(1, min(n, 512, Int(Double(maximumBlockValues).squareRoot())))
+        let blocks = (n + side - 1) / side
+        let pairs = blocks * (blocks + 1) / 2
+        let threads = max(1, min(workers, pairs))
+        let norms = rowSquaredNorms(points)
+        let lists = (0..<threads).map { _ in CandidateLists(rows: n, m: m) }
+        defer { lists.forEach { $0.deallocate() } }
+        points.storage.withUnsafeBufferPointer { p in
+            norms.withUnsafeBufferPointer { norm in
+                runWorkers(threads) { worker in
+                    let candidates = lists[worker]
+                    let tile = UnsafeMutablePointer<Float>.allocate(capacity: side * side)
+                    defer { tile.deallocate() }
+                    var pair = 0
+                    for rowBlock in 0..<blocks {
+                        for columnBlock in rowBlock..<blocks {
+                            defer { pair += 1 }
+                            guard pair % threads == worker else { continue }
+                            let firstRow = rowBlock * side, rows = min(side, n - firstRow)
+                            let firstColumn = columnBlock * side, columns = min(side, n - firstColumn)
+                            // tile[i][j] = ‖x_j‖² − 2 x_i·x_j: row i's key for candidate j.
+                            for local in 0..<rows {
+                                (tile + local * columns).update(from: norm.baseAddress! + firstColumn, count: columns)
+                            }
+                            gemm(transposeB: true, m: rows, n: columns, k: width, alpha: -2,
+                                 a: p.baseAddress! + firstRow * width, b: p.baseAddress! + firstColumn * width,
+                                 beta: 1, c: tile)
+                            let diagonal = rowBlock == columnBlock
+                            for local in 0..<rows {
+                                let row = firstRow + local, line = tile + local * columns
+                                candidates.offerRow(row, keys: line, count: columns, firstColumn: firstColumn,
+                                                    skipping: diagonal ? row : -1)
+                                // Column j's key for candidate i is ‖x_i‖² − 2 x_i·x_j = line[j] − ‖x_j‖² + ‖x_i‖².
+                                if !diagonal {
+                                    candidates.offerColumns(candidate: row, keys: line, count: columns,
+                                                            firstColumn: firstColumn, shift: norm[row],
+                                                            columnNorms: norm.baseAddress! + firstColumn)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return merged(lists, points: points, m: m, workers: threads)
+    }
+
+    /// The `m` best candidates of every row over all workers' lists, by (key, index), with
+    /// their exact distances, nearest first.
+    private static func merged(_ lists: [CandidateLists], points: Tensor, m: Int, workers: Int) -> NeighbourLists {
+        let n = points.batchSize, width = points.itemSize
+        var indices = [Int32](repeating: 0, count: n * m)
+        var distances = [Float](repeating: 0, count: n * m)
+        indices.withUnsafeMutableBufferPointer { indexOut in
+            distances.withUnsafeMutableBufferPointer { distanceOut in
+                points.storage.withUnsafeBufferPointer { p in
+                    runWorkers(workers) { worker in
+                        let result = CandidateLists(rows: 1, m: m)
+                        defer { result.deallocate() }
+                        for row in (n * worker / workers)..<(n * (worker + 1) / workers) {
+                            result.clear(row: 0)
+                            for list in lists {
+                                for slot in 0..<Int(list.filled[row]) {
+                                    result.offer(row: 0, key: list.keys[row * m + slot], index: list.ids[row * m + slot])
+                                }
+                            }
+                            let keptIndex = indexOut.baseAddress! + row * m
+                            let keptDistance = distanceOut.baseAddress! + row * m
+                            for slot in 0..<m {
+                                keptIndex[slot] = result.ids[slot]
+                                keptDistance[slot] = Float(exactSquaredDistance(
+                                    p.baseAddress! + row * width, p.baseAddress! + Int(keptIndex[slot]) * width,
+                                    count: width).squareRoot())
+                            }
+                            sortPairs(keptDistance, keptIndex, m)
+                        }
+                    }
+                }
+            }
+        }
+        return NeighbourLists(rowCount: n, neighboursPerRow: m, indices: indices, distances: distances)
+    }
+
     /// Offers one tile row of ranking keys to a row's kept list (the `m` smallest so far,
     /// ascending, `filled` of them valid; ties keep the lower index), 128 keys at a time: a chunk
     /// with no key below the current worst is rejected without a branch per key.
     @inline(__always)
     private static func scanTile(
-        _ line: UnsafePointer<Float>, count: Int, firstColumn: Int, skipping: Int, m: Int, filled: inout Int,
+        _ line: UnsafePointer<Float>, count: Int, firstColumn: Int, m: Int, filled: inout Int,
         keptIndex: UnsafeMutablePointer<Int32>, keptDistance: UnsafeMutablePointer<Float>
     ) {
         @inline(__always) func offer(_ column: Int) {
             let global = firstColumn + column
-            if global == skipping { return }
             let value = line[column]
             if filled == m && !(value < keptDistance[m - 1]) { return }
             var slot = filled == m ? m - 1 : filled
@@ -210,6 +302,113 @@ public enum NearestNeighbours {
             }
             distance[j] = d
             index[j] = x
+        }
+    }
+}
+
+/// One worker's best `m` candidates of every row so far: ranking keys ascending (ties by
+/// index), and each row's worst kept key (+∞ until the row holds `m`), kept apart so a tile's
+/// keys can be compared with it in a vectorised pass.
+private struct CandidateLists {
+    let m: Int
+    let keys: UnsafeMutablePointer<Float>
+    let ids: UnsafeMutablePointer<Int32>
+    let filled: UnsafeMutablePointer<Int32>
+    let worst: UnsafeMutablePointer<Float>
+
+    init(rows: Int, m: Int) {
+        self.m = m
+        keys = .allocate(capacity: rows * m)
+        ids = .allocate(capacity: rows * m)
+        filled = .allocate(capacity: rows)
+        filled.initialize(repeating: 0, count: rows)
+        worst = .allocate(capacity: rows)
+        worst.initialize(repeating: .infinity, count: rows)
+    }
+
+    func deallocate() {
+        keys.deallocate()
+        ids.deallocate()
+        filled.deallocate()
+        worst.deallocate()
+    }
+
+    func clear(row: Int) {
+        filled[row] = 0
+        worst[row] = .infinity
+    }
+
+    /// Keeps (key, index) among `row`'s best `m` when it ranks there.
+    @inline(__always)
+    func offer(row: Int, key: Float, index: Int32) {
+        let base = keys + row * m, names = ids + row * m
+        var count = Int(filled[row])
+        if count == m {
+            guard key < base[m - 1] || (key == base[m - 1] && index < names[m - 1]) else { return }
+        } else {
+            count += 1
+            filled[row] = Int32(count)
+        }
+        var slot = count - 1
+        while slot > 0 && (base[slot - 1] > key || (base[slot - 1] == key && names[slot - 1] > index)) {
+            base[slot] = base[slot - 1]
+            names[slot] = names[slot - 1]
+            slot -= 1
+        }
+        base[slot] = key
+        names[slot] = index
+        if count == m { worst[row] = base[m - 1] }
+    }
+
+    /// Offers `row` the candidates `firstColumn…` with their keys, 128 at a time: a chunk with
+    /// no key at or below the row's worst is passed over without a branch per key.
+    @inline(__always)
+    func offerRow(_ row: Int, keys line: UnsafePointer<Float>, count: Int, firstColumn: Int, skipping: Int) {
+        var column = 0
+        while column < count {
+            let end = min(column + 128, count)
+            let limit = worst[row]
+            // A branch-free count over pointers (which vectorises) decides whether the chunk needs a closer look.
+            var below: Int32 = 0
+            var key = line + column
+            let stop = line + end
+            while key < stop {
+                below &+= key.pointee <= limit ? 1 : 0
+                key += 1
+            }
+            if below > 0 {
+                for index in column..<end where firstColumn + index != skipping {
+                    offer(row: row, key: line[index], index: Int32(firstColumn + index))
+                }
+            }
+            column = end
+        }
+    }
+
+    /// Offers `candidate` to each row `firstColumn + j`, with key line[j] − columnNorms[j] + shift.
+    @inline(__always)
+    func offerColumns(candidate: Int, keys line: UnsafePointer<Float>, count: Int, firstColumn: Int, shift: Float,
+                      columnNorms: UnsafePointer<Float>) {
+        let limits = worst + firstColumn
+        var column = 0
+        while column < count {
+            let end = min(column + 128, count)
+            var below: Int32 = 0
+            var key = line + column, norm = columnNorms + column, limit = limits + column
+            let stop = line + end
+            while key < stop {
+                below &+= key.pointee - norm.pointee + shift <= limit.pointee ? 1 : 0
+                key += 1
+                norm += 1
+                limit += 1
+            }
+            if below > 0 {
+                for index in column..<end {
+                    let key = line[index] - columnNorms[index] + shift
+                    if key <= limits[index] { offer(row: firstColumn + index, key: key, index: Int32(candidate)) }
+                }
+            }
+            column = end
         }
     }
 }

@@ -39,9 +39,10 @@ final class NearestNeighboursTests: XCTestCase {
         var points = randomPoints(203, 7, seed: 1)
         // Duplicates: rows 10..14 copy row 3, so their nearest neighbours are at distance 0.
         for copy in 10..<15 { for k in 0..<7 { points.storage[copy * 7 + k] = points.storage[3 * 7 + k] } }
-        // Tiles of 5 rows × 203 columns (a last row block of 3), and of 1 row × 100 columns
-        // (column tiles 100, 100, 3: partial 16-wide scans at every tile's end).
-        for (workers, tileValues) in [(1, 5 * 203), (2, 5 * 203), (1, 100), (2, 100)] {
+        // Square tiles of 31 (7 blocks, the last of 17) and of 10 points (21 blocks, the last
+        // of 3: partial 128-wide scans at every tile's end); off-diagonal tiles are offered both
+        // ways, and 3 workers take the tiles interleaved.
+        for (workers, tileValues) in [(1, 5 * 203), (2, 5 * 203), (1, 100), (2, 100), (3, 100)] {
             let lists = try NearestNeighbours.search(points, neighbours: 6, workers: workers, maximumBlockValues: tileValues)
             assertMatchesBruteForce(lists, queries: points, reference: points, excludingSelf: true)
             XCTAssertEqual(Set(lists.neighbours(of: 3).prefix(5)), Set((10..<15).map(Int32.init)))
