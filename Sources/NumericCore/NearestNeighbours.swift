@@ -91,6 +91,8 @@ public enum NearestNeighbours {
     /// tile stays in cache between the GEMM that writes it and the scan that reads it).
     private static let tileRows = 128, tileColumns = 2048
 
+    /// The search among another set: each worker owns whole row blocks of the queries (so the
+    /// one candidate list is written without overlap) and scans every reference tile for them.
     private static func select(
         queries: Tensor, reference: Tensor, neighbours m: Int, workers: Int,
         maximumBlockValues: Int
@@ -99,51 +101,30 @@ public enum NearestNeighbours {
         let blockRows = max(1, min(tileRows, maximumBlockValues / min(columns, tileColumns)))
         let blockColumns = max(1, min(columns, tileColumns, maximumBlockValues / blockRows))
         let referenceNorms = rowSquaredNorms(reference)
-        var indices = [Int32](repeating: 0, count: rows * m)
-        var distances = [Float](repeating: 0, count: rows * m)
         let blocks = (rows + blockRows - 1) / blockRows
         let threads = max(1, min(workers, blocks))
-        indices.withUnsafeMutableBufferPointer { indexOut in
-            distances.withUnsafeMutableBufferPointer { distanceOut in
-                queries.storage.withUnsafeBufferPointer { q in
-                    reference.storage.withUnsafeBufferPointer { r in
-                        referenceNorms.withUnsafeBufferPointer { norms in
-                            // Each worker owns whole row blocks, so writes never overlap.
-                            runWorkers(threads) { worker in
-                                let tile = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * blockColumns)
-                                defer { tile.deallocate() }
-                                var filled = [Int](repeating: 0, count: blockRows)
-                                for block in stride(from: worker, to: blocks, by: threads) {
-                                    let first = block * blockRows, count = min(blockRows, rows - first)
-                                    for local in 0..<count { filled[local] = 0 }
-                                    for firstColumn in stride(from: 0, to: columns, by: blockColumns) {
-                                        let tileWidth = min(blockColumns, columns - firstColumn)
-                                        // tile = ‖b‖² − 2a·b: the query's own ‖a‖² does not change its ranking.
-                                        for local in 0..<count {
-                                            (tile + local * tileWidth).update(from: norms.baseAddress! + firstColumn, count: tileWidth)
-                                        }
-                                        gemm(transposeB: true, m: count, n: tileWidth, k: width, alpha: -2,
-                                             a: q.baseAddress! + first * width, b: r.baseAddress! + firstColumn * width,
-                                             beta: 1, c: tile)
-                                        for local in 0..<count {
-                                            let row = first + local
-                                            scanTile(tile + local * tileWidth, count: tileWidth, firstColumn: firstColumn,
-                                                     m: m, filled: &filled[local],
-                                                     keptIndex: indexOut.baseAddress! + row * m,
-                                                     keptDistance: distanceOut.baseAddress! + row * m)
-                                        }
-                                    }
-                                    // Replace the ranking keys by exact distances and re-sort.
-                                    for row in first..<(first + count) {
-                                        let keptIndex = indexOut.baseAddress! + row * m
-                                        let keptDistance = distanceOut.baseAddress! + row * m
-                                        for slot in 0..<m {
-                                            keptDistance[slot] = Float(exactSquaredDistance(
-                                                q.baseAddress! + row * width, r.baseAddress! + Int(keptIndex[slot]) * width,
-                                                count: width).squareRoot())
-                                        }
-                                        sortPairs(keptDistance, keptIndex, m)
-                                    }
+        let candidates = CandidateLists(rows: rows, m: m)
+        defer { candidates.deallocate() }
+        queries.storage.withUnsafeBufferPointer { q in
+            reference.storage.withUnsafeBufferPointer { r in
+                referenceNorms.withUnsafeBufferPointer { norms in
+                    runWorkers(threads) { worker in
+                        let tile = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * blockColumns)
+                        defer { tile.deallocate() }
+                        for block in stride(from: worker, to: blocks, by: threads) {
+                            let first = block * blockRows, count = min(blockRows, rows - first)
+                            for firstColumn in stride(from: 0, to: columns, by: blockColumns) {
+                                let tileWidth = min(blockColumns, columns - firstColumn)
+                                // tile = ‖b‖² − 2a·b: the query's own ‖a‖² does not change its ranking.
+                                for local in 0..<count {
+                                    (tile + local * tileWidth).update(from: norms.baseAddress! + firstColumn, count: tileWidth)
+                                }
+                                gemm(transposeB: true, m: count, n: tileWidth, k: width, alpha: -2,
+                                     a: q.baseAddress! + first * width, b: r.baseAddress! + firstColumn * width,
+                                     beta: 1, c: tile)
+                                for local in 0..<count {
+                                    candidates.offerRow(first + local, keys: tile + local * tileWidth, count: tileWidth,
+                                                        firstColumn: firstColumn, skipping: -1)
                                 }
                             }
                         }
@@ -151,7 +132,7 @@ public enum NearestNeighbours {
                 }
             }
         }
-        return NeighbourLists(rowCount: rows, neighboursPerRow: m, indices: indices, distances: distances)
+        return merged([candidates], queries: queries, reference: reference, m: m, workers: threads)
     }
 
     /// The self-search: the distance matrix is symmetric, so only the tiles on and above the
@@ -208,82 +189,46 @@ public enum NearestNeighbours {
                 }
             }
         }
-        return merged(lists, points: points, m: m, workers: threads)
+        return merged(lists, queries: points, reference: points, m: m, workers: threads)
     }
 
-    /// The `m` best candidates of every row over all workers' lists, by (key, index), with
-    /// their exact distances, nearest first.
-    private static func merged(_ lists: [CandidateLists], points: Tensor, m: Int, workers: Int) -> NeighbourLists {
-        let n = points.batchSize, width = points.itemSize
+    /// The `m` best candidates of every query row over all the lists, by (key, index), with
+    /// their exact distances to the reference rows, nearest first.
+    private static func merged(_ lists: [CandidateLists], queries: Tensor, reference: Tensor, m: Int,
+                               workers: Int) -> NeighbourLists {
+        let n = queries.batchSize, width = queries.itemSize
         var indices = [Int32](repeating: 0, count: n * m)
         var distances = [Float](repeating: 0, count: n * m)
         indices.withUnsafeMutableBufferPointer { indexOut in
             distances.withUnsafeMutableBufferPointer { distanceOut in
-                points.storage.withUnsafeBufferPointer { p in
-                    runWorkers(workers) { worker in
-                        let result = CandidateLists(rows: 1, m: m)
-                        defer { result.deallocate() }
-                        for row in (n * worker / workers)..<(n * (worker + 1) / workers) {
-                            result.clear(row: 0)
-                            for list in lists {
-                                for slot in 0..<Int(list.filled[row]) {
-                                    result.offer(row: 0, key: list.keys[row * m + slot], index: list.ids[row * m + slot])
+                queries.storage.withUnsafeBufferPointer { q in
+                    reference.storage.withUnsafeBufferPointer { r in
+                        runWorkers(workers) { worker in
+                            let result = CandidateLists(rows: 1, m: m)
+                            defer { result.deallocate() }
+                            for row in (n * worker / workers)..<(n * (worker + 1) / workers) {
+                                result.clear(row: 0)
+                                for list in lists {
+                                    for slot in 0..<Int(list.filled[row]) {
+                                        result.offer(row: 0, key: list.keys[row * m + slot], index: list.ids[row * m + slot])
+                                    }
                                 }
+                                let keptIndex = indexOut.baseAddress! + row * m
+                                let keptDistance = distanceOut.baseAddress! + row * m
+                                for slot in 0..<m {
+                                    keptIndex[slot] = result.ids[slot]
+                                    keptDistance[slot] = Float(exactSquaredDistance(
+                                        q.baseAddress! + row * width, r.baseAddress! + Int(keptIndex[slot]) * width,
+                                        count: width).squareRoot())
+                                }
+                                sortPairs(keptDistance, keptIndex, m)
                             }
-                            let keptIndex = indexOut.baseAddress! + row * m
-                            let keptDistance = distanceOut.baseAddress! + row * m
-                            for slot in 0..<m {
-                                keptIndex[slot] = result.ids[slot]
-                                keptDistance[slot] = Float(exactSquaredDistance(
-                                    p.baseAddress! + row * width, p.baseAddress! + Int(keptIndex[slot]) * width,
-                                    count: width).squareRoot())
-                            }
-                            sortPairs(keptDistance, keptIndex, m)
                         }
                     }
                 }
             }
         }
         return NeighbourLists(rowCount: n, neighboursPerRow: m, indices: indices, distances: distances)
-    }
-
-    /// Offers one tile row of ranking keys to a row's kept list (the `m` smallest so far,
-    /// ascending, `filled` of them valid; ties keep the lower index), 128 keys at a time: a chunk
-    /// with no key below the current worst is rejected without a branch per key.
-    @inline(__always)
-    private static func scanTile(
-        _ line: UnsafePointer<Float>, count: Int, firstColumn: Int, m: Int, filled: inout Int,
-        keptIndex: UnsafeMutablePointer<Int32>, keptDistance: UnsafeMutablePointer<Float>
-    ) {
-        @inline(__always) func offer(_ column: Int) {
-            let global = firstColumn + column
-            let value = line[column]
-            if filled == m && !(value < keptDistance[m - 1]) { return }
-            var slot = filled == m ? m - 1 : filled
-            if filled < m { filled += 1 }
-            while slot > 0 && keptDistance[slot - 1] > value {
-                keptDistance[slot] = keptDistance[slot - 1]
-                keptIndex[slot] = keptIndex[slot - 1]
-                slot -= 1
-            }
-            keptDistance[slot] = value
-            keptIndex[slot] = Int32(global)
-        }
-        var column = 0
-        while column < count {
-            let end = min(column + 128, count)
-            let worst = filled == m ? keptDistance[m - 1] : .infinity
-            // A branch-free count (which vectorises) decides whether the chunk needs a closer look.
-            var below: Int32 = 0
-            var key = line + column
-            let stop = line + end
-            while key < stop {
-                below &+= key.pointee < worst ? 1 : 0
-                key += 1
-            }
-            if below > 0 { for index in column..<end { offer(index) } }
-            column = end
-        }
     }
 
     /// Insertion sort of `m` (distance, index) pairs by distance, then index.
