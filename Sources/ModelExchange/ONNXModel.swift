@@ -105,26 +105,23 @@ enum ONNXModel {
     }
 
     private static func integer(_ name: String, _ value: Int64) -> Onnx_AttributeProto {
-        var attribute = Onnx_AttributeProto()
-        attribute.name = name
-        attribute.type = .int
-        attribute.i = value
-        return attribute
+        attribute(name, .int) { $0.i = value }
     }
 
     private static func integers(_ name: String, _ values: [Int64]) -> Onnx_AttributeProto {
-        var attribute = Onnx_AttributeProto()
-        attribute.name = name
-        attribute.type = .ints
-        attribute.ints = values
-        return attribute
+        attribute(name, .ints) { $0.ints = values }
     }
 
     private static func decimal(_ name: String, _ value: Float) -> Onnx_AttributeProto {
+        attribute(name, .float) { $0.f = value }
+    }
+
+    private static func attribute(_ name: String, _ type: Onnx_AttributeProto.AttributeType,
+                                  value: (inout Onnx_AttributeProto) -> Void) -> Onnx_AttributeProto {
         var attribute = Onnx_AttributeProto()
         attribute.name = name
-        attribute.type = .float
-        attribute.f = value
+        attribute.type = type
+        value(&attribute)
         return attribute
     }
 
