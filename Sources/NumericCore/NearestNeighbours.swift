@@ -237,18 +237,23 @@ public enum NearestNeighbours {
         _ distance: UnsafeMutablePointer<Float>, _ index: UnsafeMutablePointer<Int32>, _ m: Int
     ) {
         guard m > 1 else { return }
-        for i in 1..<m {
-            let d = distance[i], x = index[i]
-            var j = i
-            while j > 0 && (distance[j - 1] > d || (distance[j - 1] == d && index[j - 1] > x)) {
-                distance[j] = distance[j - 1]
-                index[j] = index[j - 1]
-                j -= 1
-            }
-            distance[j] = d
-            index[j] = x
-        }
+        for i in 1..<m { insertSorted(distance[i], index[i], keys: distance, ids: index, count: i + 1) }
     }
+}
+
+/// Puts (key, index) in place among the first `count` − 1 pairs (sorted by key, then index),
+/// making `count` sorted pairs; whatever was at position `count` − 1 is overwritten.
+@inline(__always)
+private func insertSorted(_ key: Float, _ index: Int32, keys: UnsafeMutablePointer<Float>, ids: UnsafeMutablePointer<Int32>,
+                          count: Int) {
+    var slot = count - 1
+    while slot > 0 && (keys[slot - 1] > key || (keys[slot - 1] == key && ids[slot - 1] > index)) {
+        keys[slot] = keys[slot - 1]
+        ids[slot] = ids[slot - 1]
+        slot -= 1
+    }
+    keys[slot] = key
+    ids[slot] = index
 }
 
 /// One worker's best `m` candidates of every row so far: ranking keys ascending (ties by
@@ -294,14 +299,7 @@ private struct CandidateLists {
             count += 1
             filled[row] = Int32(count)
         }
-        var slot = count - 1
-        while slot > 0 && (base[slot - 1] > key || (base[slot - 1] == key && names[slot - 1] > index)) {
-            base[slot] = base[slot - 1]
-            names[slot] = names[slot - 1]
-            slot -= 1
-        }
-        base[slot] = key
-        names[slot] = index
+        insertSorted(key, index, keys: base, ids: names, count: count)
         if count == m { worst[row] = base[m - 1] }
     }
 
