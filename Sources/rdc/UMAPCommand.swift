@@ -5,7 +5,10 @@ import ArgumentParser
 import Foundation
 import RDCMethod
 import NumericCore
+import RDCSession
 import SafeFiles
+
+extension UMAPInitialisation: ExpressibleByArgument {}
 
 /// Lays out the rows of a `.npy` matrix by UMAP and writes the layout as float32 `.npy`; prints
 /// the settings and the time of each stage as one JSON object.
@@ -32,8 +35,8 @@ struct UMAPCommand: ParsableCommand {
     @Option(help: "SGD epochs (default: 500 up to 10,000 points, else 200).")
     var epochs: Int?
 
-    @Option(help: "Start: spectral, pca or random.")
-    var initialisation = "spectral"
+    @Option(help: "The layout's start.")
+    var initialisation: UMAPInitialisation = .spectral
 
     @Flag(help: "L2-normalise the rows first (as `cluster space=umap` does).")
     var normalise = false
@@ -46,7 +49,6 @@ struct UMAPCommand: ParsableCommand {
 
     func validate() throws {
         guard dims >= 1, neighbours >= 2, minDist >= 0 else { throw ValidationError("need --dims ≥ 1, --neighbours ≥ 2, --min-dist ≥ 0") }
-        guard UMAPInitialisation(rawValue: initialisation) != nil else { throw ValidationError("--initialisation must be spectral, pca or random") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
@@ -55,11 +57,13 @@ struct UMAPCommand: ParsableCommand {
         var points = try NPYMatrix.read(path: input)
         if normalise { points = ProximityTargets.normalisedRows(points) }
         let settings = UMAPSettings(dimensions: dims, neighbours: neighbours, minimumDistance: minDist, epochs: epochs,
-                                    initialisation: UMAPInitialisation(rawValue: initialisation)!, seed: seed)
+                                    initialisation: initialisation, seed: seed)
         let start = DispatchTime.now().uptimeNanoseconds
         let result = try UMAP.embed(points, settings: settings)
         let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        try SafeFile.write(Self.npy(result.embedding), to: output)
+        let layout = result.embedding
+        try SafeFile.write(NumericArray.float32(layout.storage, rows: layout.batchSize, columns: layout.itemSize).npyBytes,
+                           to: output)
         let report: [String: Any] = [
             "n": points.batchSize, "d": points.itemSize, "dims": dims, "neighbours": neighbours, "min_dist": minDist,
             "epochs": result.epochs, "initialisation": result.initialisation.rawValue, "a": result.curve.a, "b": result.curve.b,
@@ -70,16 +74,5 @@ struct UMAPCommand: ParsableCommand {
         ]
         let json = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
         print(String(decoding: json, as: UTF8.self))
-    }
-
-    /// NumPy format 1.0, float32, C order.
-    static func npy(_ tensor: Tensor) -> [UInt8] {
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(tensor.batchSize), \(tensor.itemSize)), }"
-        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
-        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
-        bytes += Array(header.utf8)
-        bytes.reserveCapacity(bytes.count + 4 * tensor.storage.count)
-        for value in tensor.storage { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 } }
-        return bytes
     }
 }

@@ -4,9 +4,11 @@
 import Foundation
 import SafeFiles
 
-/// An array `export` can write: an N×L float32 matrix or an N-vector of int64.
-enum NumericArray {
+/// An array `export` (and `rdc umap`) can write: an N×L float32 matrix or an N-vector of int64.
+public enum NumericArray {
+    /// A row-major matrix.
     case float32([Float], rows: Int, columns: Int)
+    /// A vector.
     case int64([Int64])
 
     /// "10000×10" or "10000".
@@ -38,7 +40,7 @@ enum NumericArray {
 
     /// The NumPy format 1.0: magic, version, header length (u16 LE), a Python dict literal
     /// padded with spaces and ending in a newline so the data start at a multiple of 64 bytes.
-    var npyBytes: [UInt8] {
+    public var npyBytes: [UInt8] {
         let descriptor: String, shape: String
         switch self {
         case .float32(_, let rows, let columns):
