@@ -45,11 +45,14 @@ extension Figures {
 
     /// A scatter of 2-D points coloured by group, with axes, ticks and a legend naming the
     /// groups present (colours from `Palette.categoryColor`, cycling past the palette).
-    /// `points` holds x, y pairs; `groups[i]` indexes `groupNames` for point i. Throws if
+    /// `points` holds x, y pairs; `groups[i]` indexes `groupNames` for point i. The points of
+    /// `noiseGroup` (DBSCAN's noise) are drawn first, small and grey, so they never hide a
+    /// cluster, and the other groups keep the colours they would have without it. Throws if
     /// there are no points, the arrays disagree in length, a coordinate is not finite, or a
     /// group index has no name.
     public static func embedding(points: [Float], groups: [Int], groupNames: [String], title: String,
-                                 xLabel: String = "dimension 1", yLabel: String = "dimension 2") throws -> RenderedImage {
+                                 xLabel: String = "dimension 1", yLabel: String = "dimension 2",
+                                 noiseGroup: Int? = nil) throws -> RenderedImage {
         try require(!points.isEmpty, "embedding needs at least one point")
         try require(points.count % 2 == 0, "embedding points must be x, y pairs, got an odd count \(points.count)")
         let pointCount = points.count / 2
@@ -70,17 +73,22 @@ extension Figures {
         let xAxis = AxisScale.linear(dataMin: xRange.0, dataMax: xRange.1, targetTicks: 6, padding: 0.04)
         let yAxis = AxisScale.linear(dataMin: yRange.0, dataMax: yRange.1, targetTicks: 5, padding: 0.04)
         let present = Set(groups).sorted()
+        let colour = { (group: Int) -> RGB in
+            guard let noiseGroup else { return Palette.categoryColor(group) }
+            return group == noiseGroup ? Palette.noise : Palette.categoryColor(group > noiseGroup ? group - 1 : group)
+        }
         let fonts = try FigureFonts.standard()
-        let legend = Legend(entries: present.map { (groupNames[$0], Palette.categoryColor($0)) }, marker: .dot,
+        let legend = Legend(entries: present.map { (groupNames[$0], colour($0)) }, marker: .dot,
                             maxRows: scatterPlotSize.height / Legend.rowHeight, font: fonts.label)
 
         var sheet = try chartSheet(title: title, fonts: fonts, plotSize: scatterPlotSize, y: yAxis, legend: legend)
         let plot = chartArea(in: sheet, plotSize: scatterPlotSize, x: xAxis, y: yAxis)
         plot.drawAxes(on: &sheet.canvas, xTitle: xLabel, yTitle: yLabel)
         let radius = Double(Style.density) * 1.6
-        for index in 0..<pointCount {
+        let noiseFirst = (0..<pointCount).filter { groups[$0] == noiseGroup } + (0..<pointCount).filter { groups[$0] != noiseGroup }
+        for index in noiseFirst {
             let center = plot.point(Double(points[2 * index]), Double(points[2 * index + 1]))
-            sheet.canvas.disc(center: center, radius: radius, color: Palette.categoryColor(groups[index]))
+            sheet.canvas.disc(center: center, radius: groups[index] == noiseGroup ? radius * 0.7 : radius, color: colour(groups[index]))
         }
         legend.draw(on: &sheet.canvas, x: plot.left + plot.width + Style.px(12), y: plot.top)
         return try sheet.rendered()
@@ -169,7 +177,7 @@ extension Figures {
 
     /// The titled sheet for a chart: y gutter, plot, then legend to the right. The title
     /// wraps to the plot's width, so it never runs wider than the plot.
-    private static func chartSheet(title: String, fonts: FigureFonts, plotSize: (width: Int, height: Int), y: AxisScale,
+    static func chartSheet(title: String, fonts: FigureFonts, plotSize: (width: Int, height: Int), y: AxisScale,
                                    legend: Legend) throws -> TitledSheet {
         let width = PlotArea.leftGutter(for: y, fonts: fonts) + plotSize.width + Style.px(12) + legend.width
         // A little headroom so the top tick label is not clipped by the title band.
@@ -178,7 +186,7 @@ extension Figures {
                                titleWidth: plotSize.width)
     }
 
-    private static func chartArea(in sheet: TitledSheet, plotSize: (width: Int, height: Int), x: AxisScale,
+    static func chartArea(in sheet: TitledSheet, plotSize: (width: Int, height: Int), x: AxisScale,
                                   y: AxisScale) -> PlotArea {
         PlotArea(left: sheet.contentLeft + PlotArea.leftGutter(for: y, fonts: sheet.fonts), top: sheet.contentTop + Style.px(4),
                  width: plotSize.width, height: plotSize.height, x: x, y: y, fonts: sheet.fonts)

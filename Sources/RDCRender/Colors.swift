@@ -52,6 +52,9 @@ public enum Palette {
         0x0E6E5C, 0x1A237E, 0x800040, 0xF2C500, 0x6B8E23, 0xFF00FF,
     ].map(RGB.init(hex:))
 
+    /// DBSCAN's noise points: a light grey no category uses.
+    public static let noise = RGB(hex: 0xB4B4B4)
+
     /// The colour of category `index`; indices beyond the palette cycle, negative ones wrap too.
     public static func categoryColor(_ index: Int) -> RGB {
         let count = categorical.count

@@ -23,7 +23,7 @@ public struct InterpolationRow: Sendable {
 
 /// One cluster's line in a cluster grid.
 public struct ClusterRow: Sendable {
-    /// Cluster index, shown as "c3".
+    /// Cluster index, shown as "c3"; a negative one is DBSCAN's noise, shown as "noise".
     public var cluster: Int
     /// Number of points assigned to the cluster.
     public var size: Int
@@ -45,7 +45,7 @@ public struct ClusterRow: Sendable {
 
     /// The left-column text, e.g. `c3  n=812  'Trouser' 93%`.
     var summary: String {
-        var text = "c\(cluster)  n=\(size)"
+        var text = (cluster < 0 ? "noise" : "c\(cluster)") + "  n=\(size)"
         if let majorityLabel { text += "  '\(majorityLabel)'" }
         if let purity { text += (majorityLabel == nil ? "  " : " ") + "\(Int((purity * 100).rounded()))%" }
         return text

@@ -30,6 +30,9 @@ struct SessionState {
     var previousClustering: ClusteringSnapshot?
     /// Scores of the latest `evaluate`, shown by `status`.
     var lastScores: [(String, Double)] = []
+    /// The latest `cluster k=auto` scan and `eps=auto` curve, for `show kscan` / `show kdistance`.
+    var lastCountScan: ClusterCountScan?
+    var lastKDistance: KDistanceCurve?
     /// Raw embeddings E(X) of the current model on the current data, computed on demand.
     var cachedEmbedding: Tensor?
     /// Training calls that do not say `track=` measure every this many epochs (0: off).
@@ -54,6 +57,8 @@ struct SessionState {
         clustering = nil
         previousClustering = nil
         lastScores = []
+        lastCountScan = nil
+        lastKDistance = nil
     }
 
     /// Runs one command on this state.

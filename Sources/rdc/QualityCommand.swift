@@ -26,6 +26,43 @@ struct SeedList: ExpressibleByArgument {
     var defaultValueDescription: String { seeds.map(String.init).joined(separator: ",") }
 }
 
+/// Phase 2 neighbourhoods to compare, e.g. "10,gap,stability": a fixed M, or `refine M=auto`'s rules.
+struct NeighbourhoodList: ExpressibleByArgument {
+    let rules: [(name: String, make: (UInt64) -> NeighbourhoodRule)]
+
+    init?(argument: String) {
+        var rules: [(name: String, make: (UInt64) -> NeighbourhoodRule)] = []
+        for word in argument.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            switch word {
+            case "gap": rules.append(("M=auto/gap", { _ in .largestGap(5...40) }))
+            case "stability": rules.append(("M=auto/stability", { .stability(candidates: NeighbourhoodRule.stabilityCandidates, seed: $0) }))
+            default:
+                guard let count = Int(word), count >= 1 else { return nil }
+                rules.append(("M=\(count)", { _ in .fixed(count) }))
+            }
+        }
+        guard !rules.isEmpty else { return nil }
+        self.rules = rules
+    }
+
+    /// Help shows the list as it is written.
+    var defaultValueDescription: String { rules.map(\.name).joined(separator: ",") }
+}
+
+/// Phase 2 targets to compare, e.g. "latent,input".
+struct RefineTargetList: ExpressibleByArgument {
+    let targets: [RefineTarget]
+
+    init?(argument: String) {
+        let parsed = argument.split(separator: ",").map { RefineTarget(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
+        guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else { return nil }
+        targets = parsed.map { $0! }
+    }
+
+    /// Help shows the list as it is written.
+    var defaultValueDescription: String { targets.map(\.rawValue).joined(separator: ",") }
+}
+
 /// Runs raw-pixel k-means, then for each seed Phase 1 and, from that same Phase 1 model, the
 /// ablation's arms — P1+P2 (R-DC), P1+P3 (pseudo-supervision) and P1+P2+P3 — printing ACC, NMI,
 /// ARI and F1 after each with its wall time, then the medians over the seeds: the figures
@@ -55,6 +92,12 @@ struct QualityCommand: ParsableCommand {
 
     @Option(help: "Reconstruction weight of Phase 3: 0 is DEC, 0.1 IDEC.")
     var gamma: Float = SelfTrainSettings(clusterCount: 1).reconstructionWeight
+
+    @Option(help: "Phase 2 neighbourhoods, one P1+P2 arm each: numbers (fixed M) and gap / stability (refine M=auto's rules, gap in 5…40).")
+    var neighbours = NeighbourhoodList(argument: "10")!
+
+    @Option(help: "Phase 2 targets, one P1+P2 arm each (with every neighbourhood): latent, input, both.")
+    var targets = RefineTargetList(argument: "latent")!
 
     @Option(help: "Comma-separated seeds.")
     var seeds = SeedList(argument: "0")!
@@ -151,14 +194,24 @@ struct QualityCommand: ParsableCommand {
             }
             return (state, seconds)
         }
-        if refine > 0 {
+        // One P1+P2 arm per neighbourhood and target; P1+P2+P3 continues the first of them.
+        let variants = neighbours.rules.flatMap { rule in targets.targets.map { (rule, $0) } }
+        for (index, (rule, target)) in variants.enumerated() where refine > 0 {
+            let name = "P1+P2" + (neighbours.rules.count > 1 ? " " + rule.name : "")
+                + (targets.targets.count > 1 ? " target=\(target.rawValue)" : "")
             var phase2 = phase1
+            let settings = RefineSettings(neighbourhood: rule.make(seed), target: target)
             let phase2Seconds = try timed {
-                _ = try Trainer.refine(&phase2, samples: dataset.samples, epochs: refine, settings: RefineSettings(),
+                _ = try Trainer.refine(&phase2, samples: dataset.samples, epochs: refine, settings: settings,
                                        cancellation: token, observer: epochPrinter(seed: seed))
             }
-            try record("P1+P2", phase2, seconds: phase2Seconds, epochs: refine)
-            if selftrain > 0 {
+            try record(name, phase2, seconds: phase2Seconds, epochs: refine)
+            let used = phase2.history.filter { $0.phase == .refine }.compactMap(\.neighbourCounts)
+            if let first = used.first, let last = used.last {
+                print("  seed \(seed) \(name): neighbourhoods \(first.text) at the first refresh, \(last.text) at the last, "
+                      + String(format: "mean M over the epochs %.1f", used.map(\.mean).reduce(0, +) / Double(used.count)))
+            }
+            if selftrain > 0, index == 0 {
                 let (phase3, seconds) = try selfTrained(phase2)
                 try record("P1+P2+P3", phase3, seconds: phase2Seconds + seconds, epochs: refine + selftrain)
             }

@@ -93,7 +93,8 @@ enum FuzzTargets {
         state.history = [EpochRecord(phase: .pretrain, epoch: 1, losses: [NamedLoss("recon", 0.5), NamedLoss("acai", 0.1)], seconds: 2)]
         state.phase1Embeddings = Tensor(shape: [4, 2], storage: [0, 1, 1, 0, 0.5, 0.5, 1, 1])
         state.proximity = (ProximityTargets(targetRow: [0, -1, 1, -1], targets: Tensor(shape: [2, 2], storage: [1, 0, 0, 1]),
-                                            meanKeptNeighbours: 1.5), 0)
+                                            meanKeptNeighbours: 1.5,
+                                            neighbourCounts: NeighbourCountSummary(mean: 7.5, standardDeviation: 2.5, smallest: 5, largest: 10)), 0)
         let clustering = ClusteringRecord(method: "dbscan", clusterCount: 2, assignments: [0, 1, -1, 1], space: "raw")
         let seed = Checkpoint(state: state, clustering: clustering).encoded()
         // 1.5 MB, about 15 ms an input (checksums and building the networks): a fifth of a share.

@@ -122,7 +122,7 @@ final class SelfTrainingTests: XCTestCase {
         XCTAssertEqual(restored.trackingReference, tracked.trackingReference)
 
         // Phase 2 and Phase 3 measure their randomness.
-        _ = try Trainer.refine(&tracked, samples: samples, epochs: 1, settings: RefineSettings(batchSize: 32, neighbours: 5),
+        _ = try Trainer.refine(&tracked, samples: samples, epochs: 1, settings: RefineSettings(batchSize: 32, neighbourhood: .fixed(5)),
                                cancellation: CancellationToken(), tracking: TrackingSettings(every: 1, clusterCount: 3, labels: labels))
         XCTAssertNotNil(tracked.history.last?.tracked?.randomness)
         _ = try Trainer.selftrain(&tracked, samples: samples, epochs: 1, settings: SelfTrainSettings(clusterCount: 3, batchSize: 32),
@@ -144,12 +144,12 @@ final class SelfTrainingTests: XCTestCase {
         var state = try pretrained(data)
         for target in RefineTarget.allCases {
             var copy = state
-            _ = try Trainer.refine(&copy, samples: data, epochs: 1, settings: RefineSettings(batchSize: 30, neighbours: 5, target: target),
+            _ = try Trainer.refine(&copy, samples: data, epochs: 1, settings: RefineSettings(batchSize: 30, neighbourhood: .fixed(5), target: target),
                                    cancellation: CancellationToken())
             XCTAssertEqual(copy.history.last?.losses.map(\.name), target == .input ? ["recon"] : ["recon", "proximity"], "\(target)")
             XCTAssertEqual(copy.proximity?.targets.members != nil, target != .latent, "\(target)")
         }
-        let settings = RefineSettings(batchSize: 30, neighbours: 5, refreshEvery: 5, target: .input)
+        let settings = RefineSettings(batchSize: 30, neighbourhood: .fixed(5), refreshEvery: 5, target: .input)
         _ = try Trainer.refine(&state, samples: data, epochs: 1, settings: settings, cancellation: CancellationToken())
         var restored = try Checkpoint.decode(Checkpoint(state: state, clustering: nil).encoded()).state
         XCTAssertEqual(restored.proximity?.targets, state.proximity?.targets)
@@ -174,7 +174,7 @@ final class SelfTrainingTests: XCTestCase {
         // Two tight pairs on the unit circle, far apart: each point's mutual 1-NN is its pair.
         let angles: [Float] = [0, 0.01, 3, 3.01]
         let unit = Tensor(shape: [4, 2], storage: angles.flatMap { [cos($0), sin($0)] })
-        let neighbourhood = try MutualNeighbourhood(unitEmbeddings: unit, neighbours: 1, quantile: 1)
+        let neighbourhood = try MutualNeighbourhood(unitEmbeddings: unit, rule: .fixed(1), quantile: 1)
         XCTAssertEqual(neighbourhood.kept, [[1], [0], [3], [2]])
         XCTAssertEqual(neighbourhood.anchors, [0, 1, 2, 3])
         XCTAssertEqual(neighbourhood.impurity(labels: [0, 0, 1, 1]), 0)

@@ -62,7 +62,7 @@ final class TrainingTests: XCTestCase {
         let blueprint = try ModelBlueprint(kind: .dense, inputShape: [1, 16, 16], latentSize: 5)
         var state = TrainingState(blueprint: blueprint, seed: 7)
         let pretrain = PretrainSettings(batchSize: 32)
-        let refine = RefineSettings(batchSize: 32, neighbours: 5, acai: ACAISettings(criticEnabled: true))
+        let refine = RefineSettings(batchSize: 32, neighbourhood: .fixed(5), acai: ACAISettings(criticEnabled: true))
         _ = try Trainer.pretrain(&state, samples: images, epochs: 2, settings: pretrain, cancellation: CancellationToken())
         _ = try Trainer.refine(&state, samples: images, epochs: 1, settings: refine, cancellation: CancellationToken())
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("rdc-\(UUID()).ckpt").path
@@ -158,7 +158,7 @@ final class TrainingTests: XCTestCase {
         _ = try Trainer.pretrain(&state, samples: images, epochs: 1, settings: PretrainSettings(batchSize: 32), cancellation: token,
                                  observer: onBatch({ if $0.batch == 1 { token.cancel() } }))
         token.reset()
-        _ = try Trainer.refine(&state, samples: images, epochs: 1, settings: RefineSettings(batchSize: 32, neighbours: 3),
+        _ = try Trainer.refine(&state, samples: images, epochs: 1, settings: RefineSettings(batchSize: 32, neighbourhood: .fixed(3)),
                                cancellation: token)
         XCTAssertEqual(state.history.map(\.phase), [.pretrain, .refine])
         XCTAssertEqual(state.history.map(\.partialBatches), [1, nil])
@@ -176,7 +176,7 @@ final class TrainingTests: XCTestCase {
         let moments = snapshot.pretrainOptimizers.autoencoder.secondMoments.map { $0.map(\.bitPattern) }
         _ = try Trainer.pretrain(&state, samples: images, epochs: 1, settings: PretrainSettings(batchSize: 32, learningRate: 0.01),
                                  cancellation: CancellationToken())
-        _ = try Trainer.refine(&state, samples: images, epochs: 1, settings: RefineSettings(batchSize: 32, neighbours: 3),
+        _ = try Trainer.refine(&state, samples: images, epochs: 1, settings: RefineSettings(batchSize: 32, neighbourhood: .fixed(3)),
                                cancellation: CancellationToken())
         XCTAssertEqual(snapshot.pretrainOptimizers.autoencoder.secondMoments.map { $0.map(\.bitPattern) }, moments)
         XCTAssertEqual(snapshot.pretrainOptimizers.autoencoder.step, 2)
@@ -220,7 +220,7 @@ final class TrainingTests: XCTestCase {
         var generator = SeededGenerator(seed: 4)
         let latent = Tensor(shape: [4, 3], storage: (0..<12).map { _ in generator.nextUniform(-1, 1) })
         let targets = ProximityTargets.normalisedRows(Tensor(shape: [2, 3], storage: (0..<6).map { _ in generator.nextUniform(-1, 1) }))
-        let proximity = ProximityTargets(targetRow: [1, -1, 0, -1, 1], targets: targets, meanKeptNeighbours: 1)
+        let proximity = ProximityTargets(targetRow: [1, -1, 0, -1, 1], targets: targets, meanKeptNeighbours: 1, neighbourCounts: nil)
         let rows = [0, 1, 4, 3]
         let result = proximity.loss(latent: latent, batchRows: rows, beta: 3)
         for index in 0..<12 {
@@ -238,7 +238,7 @@ final class TrainingTests: XCTestCase {
         // Two tight pairs and one far point: mutual 1-NN keeps the pairs; the loner's only
         // neighbour does not choose it back, so it is no anchor.
         let points = Tensor(shape: [5, 2], storage: [1, 0, 1, 0.05, 0, 1, 0.05, 1, -1, -0.2])
-        let targets = try ProximityTargets.compute(embeddings: points, neighbours: 1, quantile: 1)
+        let targets = try ProximityTargets.compute(embeddings: points, neighbourhood: .fixed(1), quantile: 1)
         XCTAssertEqual(targets.targetRow.map { $0 >= 0 }, [true, true, true, true, false])
         XCTAssertEqual(targets.activeCount, 4)
         for row in 0..<targets.activeCount {
@@ -250,7 +250,7 @@ final class TrainingTests: XCTestCase {
     func testRefineRejectsTooManyNeighbours() throws {
         var state = TrainingState(blueprint: try ModelBlueprint(kind: .dense, inputShape: [3], latentSize: 2), seed: 0)
         let samples = Tensor(shape: [4, 3], repeating: 0.5)
-        XCTAssertThrowsError(try Trainer.refine(&state, samples: samples, epochs: 1, settings: RefineSettings(neighbours: 10),
+        XCTAssertThrowsError(try Trainer.refine(&state, samples: samples, epochs: 1, settings: RefineSettings(neighbourhood: .fixed(10)),
                                                 cancellation: CancellationToken()))
         XCTAssertEqual(state.refineEpochs, 0)
     }

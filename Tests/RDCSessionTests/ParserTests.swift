@@ -30,15 +30,27 @@ final class ParserTests: XCTestCase {
         let cluster = ClusterOptions(try single("cluster method=dbscan eps=0.25 space=raw"))
         XCTAssertEqual(cluster.method, .dbscan)
         XCTAssertEqual(cluster.space, .raw)
-        XCTAssertEqual(cluster.eps, 0.25)
+        XCTAssertEqual(cluster.eps.given, 0.25)
         XCTAssertNil(cluster.k)
+        let scan = ClusterOptions(try single("cluster k=auto kmax=12 criterion=gap method=dbscan eps=auto"))
+        guard case .automatic? = scan.k, case .automatic = scan.eps else { return XCTFail("k=auto and eps=auto read as auto") }
+        XCTAssertEqual(scan.scannedK, 2...12)
+        XCTAssertEqual(scan.criterion, .gap)
+        XCTAssertEqual(ClusterOptions(try single("cluster k=7")).k?.given, 7)
+        let auto = try RefineOptions(try single("refine M=auto Mmin=3 Mmax=30"), seed: 4)
+        XCTAssertEqual(auto.settings.neighbourhood, .largestGap(3...30))
+        XCTAssertEqual(try RefineOptions(try single("refine M=auto Mrule=stability"), seed: 4).settings.neighbourhood,
+                       .stability(candidates: [5, 10, 20, 40], seed: 4))
+        XCTAssertThrowsError(try RefineOptions(try single("refine M=auto Mmin=30 Mmax=3"), seed: 0)) {
+            XCTAssertTrue("\($0)".contains("Mmin ≤ Mmax"), "\($0)")
+        }
     }
 
     func testDefaultsAreTheMethodsOwn() throws {
         let pretrain = PretrainOptions(try single("pretrain"))
         XCTAssertEqual(pretrain.settings, PretrainSettings())
         XCTAssertEqual(pretrain.epochs, PretrainSettings.defaultEpochs)
-        let refine = RefineOptions(try single("refine"))
+        let refine = try RefineOptions(try single("refine"), seed: 0)
         XCTAssertEqual(refine.settings, RefineSettings())
         XCTAssertNil(refine.epochs, "the method's rule applies")
         // Help shows the defaults as written, not as binary floats.
@@ -99,7 +111,7 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(cluster.space, .normalized)
         XCTAssertEqual(cluster.restarts, 20)
         XCTAssertNil(cluster.k, "computed default: the executor decides")
-        XCTAssertEqual(try single("diagnose")[SharedOptions.neighbours], RefineSettings().neighbours)
+        XCTAssertEqual(.fixed(try single("diagnose")[SharedOptions.neighbours]), RefineSettings().neighbourhood)
     }
 
     func testDescriptionWritesTheCommandBackInItsCanonicalForm() throws {

@@ -17,6 +17,7 @@ final class RegistryCoverageTests: XCTestCase {
         case .directory: return "/tmp"
         case .text: return "hello"
         case .shape: return "1x2x2"
+        case .automaticOr: return ValueType.automaticWord
         }
     }
 

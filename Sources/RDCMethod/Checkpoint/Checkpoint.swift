@@ -40,7 +40,7 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable {
 /// Everything needed to continue training: networks, critic, optimiser moments, phase and
 /// epoch counters, generator state, loss history, Phase 2 targets and the latest clustering.
 ///
-/// File format (little-endian), version 4 (versions 1–3 are read too: they lack the
+/// File format (little-endian), version 5 (versions 1–4 are read too: they lack the
 /// sections marked with a later version):
 ///
 ///     bytes 0-7   magic "RDCCKPT1"
@@ -62,13 +62,15 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable {
 ///     partial     (version 2) flag + unfinished epoch: phase, epoch, order count + order (u32 each),
 ///                 samples done, batches done, loss count + (name, value)…, seconds (f64 bits);
 ///                 then count + (history index, batches) of the history's abandoned epochs
+///     M           (version 5) flag + the Phase 2 targets' M, then count + (history index, M) of
+///                 the Phase 2 epochs; each M as mean, spread (f64 bits), smallest, largest (u32)
 ///     u32         CRC-32 of every byte before it
 /// Tensors are written as rank, dimensions, Float32 values.
 public struct Checkpoint {
     /// The eight bytes a checkpoint starts with.
     public static let magic = Array("RDCCKPT1".utf8)
     /// Format version written by this code.
-    public static let version: UInt32 = 4
+    public static let version: UInt32 = 5
 
     /// The training state.
     public var state: TrainingState
@@ -162,6 +164,7 @@ public struct Checkpoint {
         }
         Self.appendSelfTrainingAndTracking(of: state, to: &writer)
         Self.appendPartialEpochs(of: state, to: &writer)
+        Self.appendNeighbourCounts(of: state, to: &writer)
         writer.append(CRC32.checksum(writer.bytes))
         return writer.bytes
     }
@@ -255,7 +258,8 @@ public struct Checkpoint {
             if let bad = rows.storage.first(where: { !($0 == $0.rounded() && activeRows.contains(Int(exactly: $0) ?? -2)) }) {
                 throw fail("Phase 2 target row \(bad) is not in -1..<\(targets.batchSize)")
             }
-            proximity = (ProximityTargets(targetRow: rows.storage.map { Int32($0) }, targets: targets, meanKeptNeighbours: meanKept), epoch)
+            proximity = (ProximityTargets(targetRow: rows.storage.map { Int32($0) }, targets: targets, meanKeptNeighbours: meanKept,
+                                           neighbourCounts: nil), epoch)
         }
         var clustering: ClusteringRecord?
         if try flag(&reader, "clustering") {
@@ -271,8 +275,52 @@ public struct Checkpoint {
                                             withMembers: fileVersion >= 4)
         }
         if fileVersion >= 2 { try readPartialEpochs(into: &state, from: &reader) }
+        if fileVersion >= 5 { try readNeighbourCounts(into: &state, from: &reader) }
         guard reader.offset == reader.bytes.count else { throw fail("\(reader.bytes.count - reader.offset) unexpected trailing bytes") }
         return Checkpoint(state: state, clustering: clustering)
+    }
+
+    private static func appendNeighbourCounts(of state: TrainingState, to writer: inout ByteWriter) {
+        func append(_ summary: NeighbourCountSummary) {
+            writer.append(summary.mean.bitPattern)
+            writer.append(summary.standardDeviation.bitPattern)
+            writer.append(UInt32(summary.smallest))
+            writer.append(UInt32(summary.largest))
+        }
+        let current = state.proximity?.targets.neighbourCounts
+        writer.append(UInt32(current == nil ? 0 : 1))
+        if let current { append(current) }
+        let epochs = state.history.enumerated().compactMap { index, record in record.neighbourCounts.map { (index, $0) } }
+        writer.append(UInt32(epochs.count))
+        for (index, summary) in epochs {
+            writer.append(UInt32(index))
+            append(summary)
+        }
+    }
+
+    private static func readNeighbourCounts(into state: inout TrainingState, from reader: inout ByteReader) throws {
+        func summary() throws -> NeighbourCountSummary {
+            let mean = Double(bitPattern: try reader.uint64()), spread = Double(bitPattern: try reader.uint64())
+            let smallest = Int(try reader.uint32()), largest = Int(try reader.uint32())
+            guard mean.isFinite, spread.isFinite, spread >= 0, smallest <= largest,
+                  Double(smallest) <= mean + 1e-9, mean <= Double(largest) + 1e-9 else {
+                throw CheckpointError(path: "", problem: "a Phase 2 M (mean \(mean), spread \(spread), \(smallest)–\(largest)) is not valid")
+            }
+            return NeighbourCountSummary(mean: mean, standardDeviation: spread, smallest: smallest, largest: largest)
+        }
+        if try flag(&reader, "Phase 2 M") {
+            let current = try summary()
+            guard state.proximity != nil else { throw CheckpointError(path: "", problem: "a Phase 2 M without Phase 2 targets") }
+            state.proximity?.targets.neighbourCounts = current
+        }
+        for _ in 0..<(try reader.count(of: "Phase 2 epoch M", eachAtLeast: 28)) {
+            let index = Int(try reader.uint32())
+            let value = try summary()
+            guard state.history.indices.contains(index), state.history[index].phase == .refine else {
+                throw CheckpointError(path: "", problem: "history entry \(index) with a Phase 2 M is not a Phase 2 epoch")
+            }
+            state.history[index].neighbourCounts = value
+        }
     }
 
     private static func appendPartialEpochs(of state: TrainingState, to writer: inout ByteWriter) {

@@ -16,8 +16,10 @@ public struct TrackingSettings: Sendable {
     public var restarts = 3
     /// True labels, when the data has them (ACC, NMI, ARI and the labelled Randomness).
     public var labels: [Int]?
+    /// M of the Twist's neighbour sets when nobody says.
+    public static let defaultNeighbours = 10
     /// M of the Twist's neighbour sets.
-    public var neighbours = 10
+    public var neighbours = TrackingSettings.defaultNeighbours
     /// Points the silhouette is computed on.
     public var silhouetteSample = 2000
 
@@ -113,7 +115,7 @@ public enum Tracker {
     /// clustering.
     public static func measure(_ state: TrainingState, phase: TrainingPhase, epoch: Int, samples: Tensor,
                                settings: TrackingSettings, reference: inout TrackingReference,
-                               neighbourhood: (neighbours: Int, quantile: Float)? = nil) throws -> TrackedMeasures {
+                               neighbourhood: (rule: NeighbourhoodRule, quantile: Float)? = nil) throws -> TrackedMeasures {
         let started = Date()
         let embeddings = Trainer.embed(state.autoencoder, samples: samples)
         let unit = ProximityTargets.normalisedRows(embeddings)
@@ -149,13 +151,13 @@ public enum Tracker {
     /// neighbours (recomputed on the current embedding with Phase 2's M and q) that carry another
     /// label. Nil otherwise.
     public static func randomness(_ state: TrainingState, phase: TrainingPhase, unitEmbeddings: Tensor, labels: [Int]?,
-                                  neighbourhood: (neighbours: Int, quantile: Float)?) throws -> Double? {
+                                  neighbourhood: (rule: NeighbourhoodRule, quantile: Float)?) throws -> Double? {
         switch phase {
         case .pretrain:
             return nil
         case .refine:
-            guard let labels, let neighbourhood, neighbourhood.neighbours < unitEmbeddings.batchSize else { return nil }
-            return try MutualNeighbourhood(unitEmbeddings: unitEmbeddings, neighbours: neighbourhood.neighbours,
+            guard let labels, let neighbourhood, neighbourhood.rule.largestCount < unitEmbeddings.batchSize else { return nil }
+            return try MutualNeighbourhood(unitEmbeddings: unitEmbeddings, rule: neighbourhood.rule,
                                            quantile: neighbourhood.quantile).impurity(labels: labels)
         case .selftrain:
             guard let selfTraining = state.selfTraining else { return nil }

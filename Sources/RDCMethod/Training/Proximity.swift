@@ -11,15 +11,20 @@ public struct ProximityTargets: Equatable, Sendable {
     public var targets: Tensor
     /// Mean number of mutual neighbours kept per point.
     public var meanKeptNeighbours: Double
+    /// The M the neighbourhood rule used (per point for a per-point rule); nil when restored
+    /// from a checkpoint older than format 5.
+    public var neighbourCounts: NeighbourCountSummary?
     /// For each active anchor (row of `targets`), its kept mutual neighbours: kept only when
     /// anchors reconstruct their neighbourhood's mean image (`target=input` or `both`).
     public var members: [[Int32]]?
 
     /// Targets from their parts (checkpoints restore them this way).
-    public init(targetRow: [Int32], targets: Tensor, meanKeptNeighbours: Double, members: [[Int32]]? = nil) {
+    public init(targetRow: [Int32], targets: Tensor, meanKeptNeighbours: Double, neighbourCounts: NeighbourCountSummary? = nil,
+                members: [[Int32]]? = nil) {
         self.targetRow = targetRow
         self.targets = targets
         self.meanKeptNeighbours = meanKeptNeighbours
+        self.neighbourCounts = neighbourCounts
         self.members = members
     }
 
@@ -28,14 +33,14 @@ public struct ProximityTargets: Equatable, Sendable {
 
     /// Computes the targets from raw embeddings Z = E(X) ([N, L]).
     /// - Parameters:
-    ///   - neighbours: M, neighbours per point (itself excluded).
+    ///   - neighbourhood: how many neighbours each point has (M, itself excluded).
     ///   - quantile: q; anchors whose mean neighbour distance is above the q-quantile are dropped.
     ///   - keepingMembers: whether to keep each anchor's kept neighbours (for `neighbourhoodImages`).
-    public static func compute(embeddings: Tensor, neighbours: Int, quantile: Float,
+    public static func compute(embeddings: Tensor, neighbourhood rule: NeighbourhoodRule, quantile: Float,
                                keepingMembers: Bool = false) throws -> ProximityTargets {
         let unit = normalisedRows(embeddings)
         let width = unit.itemSize
-        let neighbourhood = try MutualNeighbourhood(unitEmbeddings: unit, neighbours: neighbours, quantile: quantile)
+        let neighbourhood = try MutualNeighbourhood(unitEmbeddings: unit, rule: rule, quantile: quantile)
         var targetRow = [Int32](repeating: -1, count: neighbourhood.kept.count)
         var targets: [Float] = []
         for i in neighbourhood.anchors {
@@ -49,7 +54,7 @@ public struct ProximityTargets: Equatable, Sendable {
         }
         return ProximityTargets(targetRow: targetRow,
                                 targets: Tensor(shape: [targets.count / width, width], storage: targets),
-                                meanKeptNeighbours: neighbourhood.meanKept,
+                                meanKeptNeighbours: neighbourhood.meanKept, neighbourCounts: neighbourhood.neighbourCounts,
                                 members: keepingMembers ? neighbourhood.anchors.map { neighbourhood.kept[$0] } : nil)
     }
 
@@ -129,35 +134,182 @@ public struct ProximityTargets: Equatable, Sendable {
     }
 }
 
+/// How many nearest neighbours each point of Phase 2 has: a fixed M (method.md), or M chosen
+/// by the data at every refresh, without labels (the README's "When K is unknown" states both
+/// rules; RESULTS.md holds their measurements).
+public enum NeighbourhoodRule: Equatable, Sendable {
+    /// The same M for every point.
+    case fixed(Int)
+    /// Per point, a local scale: of its `range.upperBound` nearest neighbours, keep those before
+    /// the largest gap between consecutive sorted distances, cutting after the m-th neighbour
+    /// for some m in `range` (as UMAP and t-SNE give each point its own bandwidth).
+    case largestGap(ClosedRange<Int>)
+    /// Per refresh, one M for all points: the candidate whose mutual-kNN graph changes least
+    /// between two seeded random subsamples of ¾ of the points (mean Jaccard overlap of each
+    /// shared point's mutual lists restricted to the shared points); ties go to the smaller M.
+    case stability(candidates: [Int], seed: UInt64)
+
+    /// The candidates of `stability` when nobody says (the set).
+    public static let stabilityCandidates = [5, 10, 20, 40]
+
+    /// The most neighbours a point can get: the kNN search's depth.
+    public var largestCount: Int {
+        switch self {
+        case .fixed(let count): return count
+        case .largestGap(let range): return range.upperBound
+        case .stability(let candidates, _): return candidates.max() ?? 0
+        }
+    }
+
+    /// The fewest neighbours a point can get.
+    public var smallestCount: Int {
+        switch self {
+        case .fixed(let count): return count
+        case .largestGap(let range): return range.lowerBound
+        case .stability(let candidates, _): return candidates.min() ?? 0
+        }
+    }
+
+    /// The rule in the language's words: `M=10`, `M=auto (largest gap, 5…40)`.
+    public var description: String {
+        switch self {
+        case .fixed(let count): return "M=\(count)"
+        case .largestGap(let range): return "M=auto (largest gap, \(range.lowerBound)…\(range.upperBound))"
+        case .stability(let candidates, _): return "M=auto (stability of \(candidates.map(String.init).joined(separator: ", ")))"
+        }
+    }
+}
+
+/// The M a neighbourhood rule gave: one value for a global rule, mean and spread for a
+/// per-point one.
+public struct NeighbourCountSummary: Equatable, Sendable {
+    /// Mean M over the points.
+    public var mean: Double
+    /// Standard deviation of M over the points (0 for a global M).
+    public var standardDeviation: Double
+    /// Smallest and largest M.
+    public var smallest: Int, largest: Int
+
+    /// A summary from its parts.
+    public init(mean: Double, standardDeviation: Double, smallest: Int, largest: Int) {
+        self.mean = mean
+        self.standardDeviation = standardDeviation
+        self.smallest = smallest
+        self.largest = largest
+    }
+
+    /// The summary of per-point counts.
+    public init(counts: [Int]) {
+        let mean = counts.isEmpty ? 0 : Double(counts.reduce(0, +)) / Double(counts.count)
+        let variance = counts.isEmpty ? 0 : counts.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(counts.count)
+        self.init(mean: mean, standardDeviation: variance.squareRoot(), smallest: counts.min() ?? 0, largest: counts.max() ?? 0)
+    }
+
+    /// `M=10`, or `M=12.3±4.1 (5–40)` when points differ.
+    public var text: String {
+        if smallest == largest { return "M=\(smallest)" }
+        return "M=" + String(format: "%.1f±%.1f", mean, standardDeviation) + " (\(smallest)–\(largest))"
+    }
+}
+
 /// Phase 2's two filters (method.md, steps 2–3) on unit-length embeddings: each point's mutual
-/// M nearest neighbours, and the anchors whose mean distance to them is at most the q-quantile.
+/// nearest neighbours (M of them, or as many as the rule gives the point), and the anchors whose
+/// mean distance to them is at most the q-quantile.
 public struct MutualNeighbourhood: Sendable {
-    /// For each point, the neighbours that also count it among their M nearest.
+    /// For each point, the neighbours that also count it among theirs.
     public let kept: [[Int32]]
     /// The active anchors, ascending.
     public let anchors: [Int]
+    /// The M each point's list had before the mutual filter.
+    public let neighbourCounts: NeighbourCountSummary
 
     /// The filters on `unitEmbeddings` ([N, L], rows of length 1).
-    public init(unitEmbeddings unit: Tensor, neighbours: Int, quantile: Float) throws {
+    public init(unitEmbeddings unit: Tensor, rule: NeighbourhoodRule, quantile: Float) throws {
         let n = unit.batchSize
-        let lists = try NearestNeighbours.search(unit, neighbours: neighbours)
-        // Filter 1: keep j in i's list only where i is in j's list too.
-        var kept = [[Int32]](repeating: [], count: n)
-        var radius = [Float](repeating: .infinity, count: n)
-        for i in 0..<n {
-            var sum: Float = 0
-            for (j, distance) in zip(lists.neighbours(of: i), lists.neighbourDistances(of: i))
-            where lists.neighbours(of: Int(j)).contains(Int32(i)) {
-                kept[i].append(j)
-                sum += distance
-            }
-            if !kept[i].isEmpty { radius[i] = sum / Float(kept[i].count) }
+        guard rule.smallestCount >= 1, rule.largestCount < n else {
+            throw NumericArgumentError("\(rule.description) needs between 1 and \(n - 1) neighbours for \(n) points")
         }
+        let lists = try NearestNeighbours.search(unit, neighbours: rule.largestCount)
+        let counts: [Int]
+        switch rule {
+        case .fixed(let count):
+            counts = [Int](repeating: count, count: n)
+        case .largestGap(let range):
+            counts = (0..<n).map { Self.countBeforeLargestGap(lists.neighbourDistances(of: $0), within: range) }
+        case .stability(let candidates, let seed):
+            let chosen = try Self.mostStableCount(unit, candidates: candidates, seed: seed)
+            counts = [Int](repeating: chosen, count: n)
+        }
+        let (kept, radius) = Self.mutualLists(lists, counts: counts)
         // Filter 2: anchors at or below the q-quantile of the radii of points that kept a neighbour.
         let finite = radius.filter { $0.isFinite }.sorted()
         let threshold = finite.isEmpty ? -Float.infinity : ProximityTargets.quantileValue(finite, quantile)
         self.kept = kept
         anchors = (0..<n).filter { radius[$0] <= threshold }
+        neighbourCounts = NeighbourCountSummary(counts: counts)
+    }
+
+    /// Filter 1: j stays in i's first `counts[i]` neighbours only where i is in j's first
+    /// `counts[j]`; with each point's mean distance to those it kept (∞ when none).
+    static func mutualLists(_ lists: NeighbourLists, counts: [Int]) -> (kept: [[Int32]], radius: [Float]) {
+        let n = lists.rowCount
+        var kept = [[Int32]](repeating: [], count: n)
+        var radius = [Float](repeating: .infinity, count: n)
+        for i in 0..<n {
+            var sum: Float = 0
+            for (j, distance) in zip(lists.neighbours(of: i).prefix(counts[i]), lists.neighbourDistances(of: i).prefix(counts[i]))
+            where lists.neighbours(of: Int(j)).prefix(counts[Int(j)]).contains(Int32(i)) {
+                kept[i].append(j)
+                sum += distance
+            }
+            if !kept[i].isEmpty { radius[i] = sum / Float(kept[i].count) }
+        }
+        return (kept, radius)
+    }
+
+    /// The m in `range` after which the ascending `distances` jump most (the first such m).
+    static func countBeforeLargestGap(_ distances: ArraySlice<Float>, within range: ClosedRange<Int>) -> Int {
+        let sorted = Array(distances)
+        var best = range.lowerBound, widest = -Float.infinity
+        for m in range where m < sorted.count {
+            let gap = sorted[m] - sorted[m - 1]
+            if gap > widest { widest = gap; best = m }
+        }
+        return best
+    }
+
+    /// The candidate M whose mutual-kNN graph agrees best between two seeded subsamples of ¾ of
+    /// the points (see `NeighbourhoodRule.stability`).
+    static func mostStableCount(_ unit: Tensor, candidates: [Int], seed: UInt64) throws -> Int {
+        let n = unit.batchSize, size = (3 * n + 3) / 4
+        var generator = SeededGenerator(seed: seed)
+        let samples = (0..<2).map { _ in Array(generator.permutation(n).prefix(size)).sorted() }
+        let deepest = min(candidates.max() ?? 1, size - 1)
+        let searches = try samples.map { try NearestNeighbours.search(unit.gathering(rows: $0), neighbours: deepest) }
+        // Position in each subsample of every point, −1 when it is not in it.
+        let positions = samples.map { sample in
+            var position = [Int](repeating: -1, count: n)
+            for (index, point) in sample.enumerated() { position[point] = index }
+            return position
+        }
+        let shared = (0..<n).filter { positions[0][$0] >= 0 && positions[1][$0] >= 0 }
+        var best = candidates[0], bestOverlap = -Double.infinity
+        for m in candidates.sorted() where m <= deepest {
+            let graphs = searches.map { mutualLists($0, counts: [Int](repeating: m, count: $0.rowCount)).kept }
+            var total = 0.0, counted = 0
+            for point in shared {
+                let lists = (0...1).map { side in
+                    Set(graphs[side][positions[side][point]].map { samples[side][Int($0)] }.filter { positions[1 - side][$0] >= 0 })
+                }
+                let union = lists[0].union(lists[1]).count
+                guard union > 0 else { continue }
+                total += Double(lists[0].intersection(lists[1]).count) / Double(union)
+                counted += 1
+            }
+            let overlap = counted == 0 ? 0 : total / Double(counted)
+            if overlap > bestOverlap { bestOverlap = overlap; best = m }
+        }
+        return best
     }
 
     /// Mean number of mutual neighbours kept per point.

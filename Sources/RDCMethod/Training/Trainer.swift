@@ -52,8 +52,8 @@ public struct RefineSettings: Equatable, Sendable {
     public var batchSize = 256
     /// Adam learning rate (a fresh Adam at the start of Phase 2).
     public var learningRate: Float = 1e-3
-    /// M, nearest neighbours per point.
-    public var neighbours = 10
+    /// M, nearest neighbours per point: fixed, or chosen at every refresh.
+    public var neighbourhood = NeighbourhoodRule.fixed(10)
     /// β, weight of the proximity term; nil means 10·d/L.
     public var beta: Float?
     /// q, the anchor-radius quantile.
@@ -66,13 +66,13 @@ public struct RefineSettings: Equatable, Sendable {
     public var target = RefineTarget.latent
 
     /// Settings with method.md's defaults.
-    public init(batchSize: Int = 256, learningRate: Float = 1e-3, neighbours: Int = 10, beta: Float? = nil,
+    public init(batchSize: Int = 256, learningRate: Float = 1e-3, neighbourhood: NeighbourhoodRule = .fixed(10), beta: Float? = nil,
                 quantile: Float = 0.9, refreshEvery: Int = 1, acai: ACAISettings = ACAISettings(criticEnabled: false),
                 target: RefineTarget = .latent) {
         self.target = target
         self.batchSize = batchSize
         self.learningRate = learningRate
-        self.neighbours = neighbours
+        self.neighbourhood = neighbourhood
         self.beta = beta
         self.quantile = quantile
         self.refreshEvery = refreshEvery
@@ -267,8 +267,9 @@ public enum Trainer {
                               settings: RefineSettings, cancellation: CancellationToken,
                               observer: TrainingObserver = TrainingObserver(),
                               tracking: TrackingSettings? = nil) throws -> TrainingOutcome {
-        guard settings.neighbours >= 1, settings.neighbours < samples.batchSize else {
-            throw ModelError(description: "refine needs M between 1 and \(samples.batchSize - 1) for \(samples.batchSize) samples, got M=\(settings.neighbours)")
+        let rule = settings.neighbourhood
+        guard rule.smallestCount >= 1, rule.largestCount < samples.batchSize else {
+            throw ModelError(description: "refine needs M between 1 and \(samples.batchSize - 1) for \(samples.batchSize) samples, got \(rule.description)")
         }
         if state.phase1Embeddings == nil { state.phase1Embeddings = embed(state.autoencoder, samples: samples) }
         var optimizers = state.refineOptimizers ?? OptimizerPair()
@@ -295,13 +296,14 @@ public enum Trainer {
                 if let current = state.proximity, phaseEpoch - current.computedAtEpoch < max(settings.refreshEvery, 1),
                    current.targets.members != nil || !settings.target.reconstructsNeighbourhoods { return }
                 let targets = try ProximityTargets.compute(embeddings: embed(state.autoencoder, samples: samples),
-                                                           neighbours: settings.neighbours, quantile: settings.quantile,
+                                                           neighbourhood: rule, quantile: settings.quantile,
                                                            keepingMembers: settings.target.reconstructsNeighbourhoods)
                 state.proximity = (targets, phaseEpoch)
             },
             afterEpoch: {
+                $0.neighbourCounts = state.proximity?.targets.neighbourCounts
                 try track(&$0, state: &state, samples: samples, tracking: tracking,
-                          neighbourhood: (settings.neighbours, settings.quantile))
+                          neighbourhood: (rule, settings.quantile))
             }) { rows, generator in
             guard let targets = state.proximity?.targets else { return [] }
             let batch = samples.gathering(rows: rows)
@@ -328,7 +330,7 @@ public enum Trainer {
 
     /// Measures the state into `record` when tracking is on and the epoch is due.
     static func track(_ record: inout EpochRecord, state: inout TrainingState, samples: Tensor, tracking: TrackingSettings?,
-                      neighbourhood: (neighbours: Int, quantile: Float)? = nil) throws {
+                      neighbourhood: (rule: NeighbourhoodRule, quantile: Float)? = nil) throws {
         guard let tracking, record.epoch % max(tracking.every, 1) == 0, var reference = state.trackingReference else { return }
         record.tracked = try Tracker.measure(state, phase: record.phase, epoch: record.epoch, samples: samples,
                                              settings: tracking, reference: &reference, neighbourhood: neighbourhood)

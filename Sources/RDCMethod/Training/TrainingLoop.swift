@@ -67,16 +67,19 @@ public struct EpochRecord: Equatable, Sendable {
     public var partialBatches: Int?
     /// What tracking measured after this epoch, when it was tracked.
     public var tracked: TrackedMeasures?
+    /// Phase 2: the M of the targets this epoch trained towards.
+    public var neighbourCounts: NeighbourCountSummary?
 
     /// An epoch record.
     public init(phase: TrainingPhase, epoch: Int, losses: [NamedLoss], seconds: Double, partialBatches: Int? = nil,
-                tracked: TrackedMeasures? = nil) {
+                tracked: TrackedMeasures? = nil, neighbourCounts: NeighbourCountSummary? = nil) {
         self.phase = phase
         self.epoch = epoch
         self.losses = losses
         self.seconds = seconds
         self.partialBatches = partialBatches
         self.tracked = tracked
+        self.neighbourCounts = neighbourCounts
     }
 }
 

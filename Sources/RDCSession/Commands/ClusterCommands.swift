@@ -11,7 +11,9 @@ extension SessionState {
         let (data, _) = try requireModel()
         let options = ClusterOptions(context.invocation)
         let method = options.method, space = options.space, restarts = options.restarts
-        let k = options.k ?? data.classCount ?? 10
+        let scan = try Self.scanRange(options, method: method, imageCount: data.count)
+        // With k=auto, k is only the UMAP layout's default width: the data's labels do not choose it.
+        let k = options.k?.given ?? (scan == nil ? data.classCount ?? 10 : 10)
         if method != .dbscan, k > data.count {
             throw CommandFailure("k=\(k) clusters need at least \(k) images; the data has \(data.count)")
         }
@@ -30,10 +32,23 @@ extension SessionState {
         }
         let record: ClusteringRecord
         var details: String
+        var countScan: ClusterCountScan?, kDistance: KDistanceCurve?
         switch method {
         case .kmeans:
-            let result = try KMeans(clusterCount: k, restarts: restarts, seed: seed).fit(points)
-            record = ClusteringRecord(method: method.rawValue, clusterCount: k, assignments: result.assignments,
+            let result: KMeansResult
+            if let scan {
+                let search = ClusterCountSearch(range: scan, criterion: options.criterion, restarts: restarts, seed: seed)
+                let cancellation = context.cancellation
+                do {
+                    countScan = try search.scan(points) { cancellation.isCancelled }
+                } catch is CancellationError {
+                    throw CommandInterruption(message: "interrupted during the K scan; nothing changed")
+                }
+                result = countScan!.clustering
+            } else {
+                result = try KMeans(clusterCount: k, restarts: restarts, seed: seed).fit(points)
+            }
+            record = ClusteringRecord(method: method.rawValue, clusterCount: result.centroids.batchSize, assignments: result.assignments,
                                       space: space.rawValue, inertia: result.inertia)
             details = "best of \(restarts) runs, inertia \(formatFigure(result.inertia))"
         case .gmm:
@@ -51,19 +66,72 @@ extension SessionState {
                                       assignments: selfTraining.clusters(of: points), space: EmbeddingSpace.raw.rawValue, inertia: nil)
             details = "argmax of the soft assignments to self-training's \(selfTraining.layer.clusterCount) centres"
         case .dbscan:
-            let eps = options.eps, minimum = options.minimumPoints
+            let minimum = options.minimumPoints
+            let eps: Float
+            switch options.eps {
+            case .given(let value): eps = value
+            case .automatic:
+                guard minimum >= 2, minimum <= data.count else {
+                    throw CommandFailure("eps=auto reads the knee of each point's distance to its minpts-th nearest point: "
+                                         + "it needs minpts from 2 to \(data.count), got minpts=\(minimum)")
+                }
+                kDistance = try KDistanceCurve(points: points, minimumPoints: minimum)
+                eps = kDistance!.eps
+            }
             let result = try DBSCAN(eps: eps, minPoints: minimum).fit(points)
             record = ClusteringRecord(method: method.rawValue, clusterCount: result.clusterCount,
                                       assignments: result.assignments, space: space.rawValue, inertia: nil)
-            details = "eps=\(formatFigure(Double(eps))) minpts=\(minimum): \(result.noiseCount) noise points"
+            let noiseShare = String(format: "%.1f%%", 100 * Double(result.noiseCount) / Double(max(data.count, 1)))
+            details = "eps=\(formatFigure(Double(eps))) minpts=\(minimum): \(result.noiseCount) noise points (\(noiseShare))"
+            if let kDistance {
+                details += "; eps=auto: the knee of the sorted \(minimum)-distances, point \(kDistance.kneeIndex + 1) of \(data.count) (`show kdistance`)"
+            }
             if result.clusterCount == 0 { details += "; no cluster found, try a larger eps or a smaller minpts" }
         }
         previousClustering = clustering
         clustering = ClusteringSnapshot(record: record, points: points, madeAfter: trainingPosition)
         lastScores = []
+        if let countScan { lastCountScan = countScan }
+        if let kDistance { lastKDistance = kDistance }
+        if let countScan { context.emit(.table(Self.scanTable(countScan))) }
         context.say("\(method.rawValue): \(record.clusterCount) clusters of \(data.count) \(record.space) embeddings (\(trainingPosition));\(layoutNote) \(details)")
         context.say("cluster sizes: " + Self.clusterSizes(record.assignments).map { "\($0.cluster == -1 ? "noise" : "c\($0.cluster)")=\($0.size)" }
             .joined(separator: " "))
+    }
+
+    /// The K range of a `k=auto` scan (nil when k is not auto), checked against the method and the data.
+    static func scanRange(_ options: ClusterOptions, method: ClusterMethod, imageCount: Int) throws -> ClosedRange<Int>? {
+        guard case .automatic? = options.k else { return nil }
+        guard method == .kmeans else {
+            throw CommandFailure("k=auto scans K with k-means; method=\(method.rawValue) needs a number (e.g. k=10), or use method=kmeans")
+        }
+        guard let range = options.scannedK else {
+            throw CommandFailure("k=auto needs kmin ≤ kmax; got kmin=\(options.smallestK) kmax=\(options.largestK)")
+        }
+        if options.criterion == .silhouette, range.lowerBound < 2 {
+            throw CommandFailure("criterion=silhouette needs kmin ≥ 2 (one cluster has no silhouette); got kmin=\(range.lowerBound)")
+        }
+        let scored = min(imageCount, ClusterCountSearch(range: range, criterion: options.criterion).sampleSize)
+        guard range.upperBound < scored else {
+            throw CommandFailure("kmax=\(range.upperBound) needs more than \(range.upperBound) images to score; the scan scores \(scored)")
+        }
+        return range
+    }
+
+    /// The K scan as a table: K, score (and s(K) for the gap), inertia, the chosen K marked.
+    static func scanTable(_ scan: ClusterCountScan) -> Table {
+        let isGap = scan.criterion == .gap
+        let rows = scan.scores.map { score -> [String] in
+            [String(score.clusterCount), String(format: "%.4f", score.score)]
+                + (isGap ? [String(format: "%.4f", score.spread ?? 0)] : [])
+                + [formatFigure(score.inertia), score.clusterCount == scan.chosen ? "← chosen" : ""]
+        }
+        let how = isGap
+            ? "gap statistic, \(scan.referenceSets) uniform reference sets, \(scan.sampleSize) points"
+                + (scan.ruleMet ? "; the smallest K with Gap(K) ≥ Gap(K+1) − s(K+1)" : "; no K met Gap(K) ≥ Gap(K+1) − s(K+1): the largest gap")
+            : "mean silhouette on \(scan.sampleSize) points; the highest"
+        return Table(title: "K scan (\(how)): K=\(scan.chosen)",
+                     header: ["K", isGap ? "gap" : "silhouette"] + (isGap ? ["s(K)"] : []) + ["inertia", ""], rows: rows)
     }
 
     /// The points a clustering in `space` works on: the raw embedding or its rows L2-normalised;
@@ -102,20 +170,35 @@ extension SessionState {
         let snapshot = try requireClustering()
         let assignments = snapshot.record.assignments
         let title = "\(snapshot.record.method), k=\(snapshot.record.clusterCount), \(snapshot.record.space) space, after \(snapshot.madeAfter)"
-        var scores: [(String, Double)]
-        if let labels = data.labels {
-            let result = try ClusteringMetrics.evaluate(labels: labels, clusters: assignments)
-            scores = [("ACC", result.accuracy), ("NMI", result.normalizedMutualInformation),
-                      ("ARI", result.adjustedRandIndex), ("F1-macro", result.f1Macro), ("F1-micro", result.f1Micro)]
-        } else {
-            let inertia = try snapshot.record.inertia ?? ClusteringMetrics.inertia(points: snapshot.points, assignments: assignments)
-            let silhouette = try ClusteringMetrics.silhouette(points: snapshot.points, assignments: assignments,
-                                                              sampleSize: 2000, seed: seed)
-            scores = [("inertia", inertia), ("silhouette", silhouette)]
-        }
+        let scores = try Self.scores(assignments, points: snapshot.points, inertia: snapshot.record.inertia, labels: data.labels, seed: seed)
         lastScores = scores
-        context.emit(.table(Table(title: data.labels == nil ? "\(title) (no labels; silhouette on ≤ 2000 points)" : title,
-                                  header: ["metric", "value"], rows: scores.map { [$0.0, String(format: "%.4f", $0.1)] })))
+        var header = ["metric", "value"]
+        var rows = scores.map { [$0.0, String(format: "%.4f", $0.1)] }
+        var note = data.labels == nil ? " (no labels; silhouette on ≤ 2000 points)" : ""
+        // DBSCAN's noise: scored above as a cluster of its own, and here on the other points alone.
+        let kept = assignments.indices.filter { assignments[$0] >= 0 }
+        if kept.count < assignments.count {
+            let clusteredScores = kept.isEmpty ? nil
+                : try? Self.scores(kept.map { assignments[$0] }, points: snapshot.points.gathering(rows: kept), inertia: nil,
+                                   labels: data.labels.map { labels in kept.map { labels[$0] } }, seed: seed)
+            header = ["metric", "all points (noise as one cluster)", "clustered points only"]
+            rows = rows.map { row in row + [clusteredScores?.first { $0.0 == row[0] }.map { String(format: "%.4f", $0.1) } ?? "—"] }
+            note += "; \(assignments.count - kept.count) of \(assignments.count) points are noise"
+        }
+        context.emit(.table(Table(title: title + note, header: header, rows: rows)))
+    }
+
+    /// ACC, NMI, ARI, F1-macro and F1-micro against `labels`; without labels, inertia and the
+    /// silhouette on a seeded sample of ≤ 2000 points.
+    static func scores(_ assignments: [Int], points: Tensor, inertia: Double?, labels: [Int]?, seed: UInt64) throws -> [(String, Double)] {
+        if let labels {
+            let result = try ClusteringMetrics.evaluate(labels: labels, clusters: assignments)
+            return [("ACC", result.accuracy), ("NMI", result.normalizedMutualInformation),
+                    ("ARI", result.adjustedRandIndex), ("F1-macro", result.f1Macro), ("F1-micro", result.f1Micro)]
+        }
+        let inertia = try inertia ?? ClusteringMetrics.inertia(points: points, assignments: assignments)
+        let silhouette = try ClusteringMetrics.silhouette(points: points, assignments: assignments, sampleSize: 2000, seed: seed)
+        return [("inertia", inertia), ("silhouette", silhouette)]
     }
 
     mutating func diagnose(_ context: CommandContext) throws {
@@ -145,7 +228,7 @@ extension SessionState {
         if phase == .pretrain {
             notes.append("randomness: Phase 1 has no training targets; run `refine` or `selftrain`, then `diagnose`")
         } else if let randomness = try Tracker.randomness(model, phase: phase, unitEmbeddings: unit, labels: data.labels,
-                                                          neighbourhood: (neighbours, RefineSettings().quantile)) {
+                                                          neighbourhood: (.fixed(neighbours), RefineSettings().quantile)) {
             let reading = phase == .refine ? "kept mutual neighbours with another label"
                 : data.labels == nil ? "assignments changed at the last target update" : "pseudo-labels that miss the true label"
             rows.append(["randomness (\(phase.rawValue) targets pointing the wrong way)", String(format: "%.4f", randomness),

@@ -26,6 +26,9 @@ extension SessionState {
                     " + \(formatBatches($0.batchesDone)) of epoch \($0.epoch) (\(formatCount($0.samplesDone)) of \(formatCount($0.order.count)) images)"
                 } ?? "")])
             }
+            if let targets = model.proximity?.targets {
+                rows.append(["refine targets", "from refine epoch \(model.proximity!.computedAtEpoch + 1): " + Self.describe(targets)])
+            }
             if let last = model.history.last {
                 rows.append(["last losses", "\(last.phase.rawValue) epoch \(last.epoch): " + NamedLoss.text(last.losses)])
             }
@@ -74,15 +77,21 @@ extension SessionState {
         var lossNames: [String] = []
         for record in records { for loss in record.losses where !lossNames.contains(loss.name) { lossNames.append(loss.name) } }
         let measureNames = TrackedMeasures.names.filter { name in records.contains { $0.tracked?.entries.contains { $0.name == name } ?? false } }
+        // Phase 2's M: its mean, and its range when a per-point rule made points differ.
+        let showsM = records.contains { $0.neighbourCounts != nil }
+        let showsRange = records.contains { ($0.neighbourCounts?.standardDeviation ?? 0) > 0 }
         let rows = records.map { record -> [String] in
+            let counts = record.neighbourCounts
+            let neighbourColumns = (showsM ? [counts.map { figure($0.mean) } ?? ""] : [])
+                + (showsRange ? [counts.map { "\($0.smallest)–\($0.largest)" } ?? ""] : [])
             let epoch = String(record.epoch) + (record.partialBatches.map { " (\(formatBatches($0)))" } ?? "")
             let losses: [String] = lossNames.map { name in record.losses.first { $0.name == name }.map { figure(Double($0.value)) } ?? "" }
             let measures: [String] = measureNames.map { name in
                 record.tracked?.entries.first { $0.name == name }.map { figure($0.value) } ?? ""
             }
-            return [record.phase.rawValue, epoch] + losses + [String(format: "%.1f", record.seconds)] + measures
+            return [record.phase.rawValue, epoch] + losses + neighbourColumns + [String(format: "%.1f", record.seconds)] + measures
         }
-        return (["phase", "epoch"] + lossNames + ["seconds"] + measureNames, rows)
+        return (["phase", "epoch"] + lossNames + (showsM ? ["M"] : []) + (showsRange ? ["M range"] : []) + ["seconds"] + measureNames, rows)
     }
 
     mutating func setSeed(_ context: CommandContext) {

@@ -18,6 +18,8 @@ extension SessionState {
         case .losses: image = try showLosses()
         case .metrics: image = try showMetrics()
         case .confusion: image = try showConfusion()
+        case .kscan: image = try showClusterCountScan()
+        case .kdistance: image = try showKDistance()
         }
         context.emit(.image(image))
     }
@@ -103,6 +105,7 @@ extension SessionState {
         let (data, _) = try requireModel()
         let byLabel = invocation[ShowOptions.embeddingColour] == .label
         let points: Tensor, groups: [Int], names: [String], colouring: String, madeAfter: String, space: String
+        var noiseGroup: Int?
         if byLabel {
             guard let labels = data.labels else { throw CommandFailure("the data have no labels; use `show embedding color=cluster`") }
             points = ProximityTargets.normalisedRows(try embedding())
@@ -120,6 +123,7 @@ extension SessionState {
             let index = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })
             groups = snapshot.record.assignments.map { index[$0]! }
             names = values.map { $0 < 0 ? "noise" : "c\($0)" }
+            noiseGroup = values.first == -1 ? 0 : nil
             (colouring, madeAfter, space) = ("\(snapshot.record.method) cluster", snapshot.madeAfter, snapshot.record.space)
         }
         let projection: Tensor, axes: (String, String), how: String
@@ -140,7 +144,7 @@ extension SessionState {
         return try Figures.embedding(points: shown.flatMap { [projection.storage[2 * $0], projection.storage[2 * $0 + 1]] },
                                      groups: shown.map { groups[$0] }, groupNames: names,
                                      title: "embedding after \(madeAfter) (\(how)), coloured by \(colouring)",
-                                     xLabel: axes.0, yLabel: axes.1)
+                                     xLabel: axes.0, yLabel: axes.1, noiseGroup: noiseGroup)
     }
 
     private func showLosses() throws -> RenderedImage {
@@ -168,6 +172,32 @@ extension SessionState {
         }
         return try Figures.metricPanels(series: series, phaseBoundaries: Self.phaseBoundaries(history),
                                         title: "tracked measures per epoch: \(model.progressDescription)")
+    }
+
+    private func showClusterCountScan() throws -> RenderedImage {
+        guard let scan = lastCountScan else { throw CommandFailure("no K scan yet; run `cluster k=auto` first") }
+        let chosen = scan.scores.first { $0.clusterCount == scan.chosen }!
+        let isGap = scan.criterion == .gap
+        let how = isGap ? "gap statistic ± s(K), \(scan.referenceSets) reference sets" : "mean silhouette"
+        return try Figures.markedCurve(
+            x: scan.scores.map { Double($0.clusterCount) }, y: scan.scores.map(\.score),
+            errors: isGap ? scan.scores.map { $0.spread ?? 0 } : nil, curveName: scan.criterion.rawValue,
+            mark: CurveMark(x: Double(chosen.clusterCount), y: chosen.score, label: "chosen: K=\(scan.chosen)"),
+            title: "K scan: \(how) on \(scan.sampleSize) points, K=\(scan.scores.first!.clusterCount)…\(scan.scores.last!.clusterCount)",
+            xLabel: "K (clusters)", yLabel: isGap ? "Gap(K)" : "silhouette", integerX: true)
+    }
+
+    private func showKDistance() throws -> RenderedImage {
+        guard let curve = lastKDistance else { throw CommandFailure("no k-distance curve yet; run `cluster method=dbscan eps=auto` first") }
+        let distances = curve.sortedDistances, count = distances.count
+        // At most about 1,000 points drawn, evenly spaced, the knee among them.
+        let step = max(1, count / 1000)
+        let shown = Array(Set(Array(stride(from: 0, to: count, by: step)) + [count - 1, curve.kneeIndex])).sorted()
+        return try Figures.markedCurve(
+            x: shown.map { Double($0 + 1) }, y: shown.map { Double(distances[$0]) }, curveName: "\(curve.minimumPoints)-distance",
+            mark: CurveMark(x: Double(curve.kneeIndex + 1), y: Double(curve.eps), label: "knee: eps=" + String(format: "%.4g", curve.eps)),
+            title: "distance of each point to its \(curve.minimumPoints)th nearest point (itself first), ascending; eps at the knee",
+            xLabel: "points, by distance", yLabel: "distance", integerX: true)
     }
 
     /// A boundary between consecutive epochs of different phases, e.g. "pretrain | refine".

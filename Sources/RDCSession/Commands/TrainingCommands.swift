@@ -43,10 +43,10 @@ extension SessionState {
 
     mutating func refine(_ context: CommandContext) throws {
         let (data, _) = try requireModel()
-        let options = RefineOptions(context.invocation)
-        let settings = options.settings, neighbours = settings.neighbours
-        guard neighbours < data.count else {
-            throw CommandFailure("M=\(neighbours) needs more than \(neighbours) images; the data has \(data.count)")
+        let options = try RefineOptions(context.invocation, seed: seed)
+        let settings = options.settings, rule = settings.neighbourhood
+        guard rule.largestCount < data.count else {
+            throw CommandFailure("\(rule.description) needs more than \(rule.largestCount) images; the data has \(data.count)")
         }
         let epochs = options.epochs ?? RefineSettings.defaultEpochs(sampleCount: data.count)
         if model!.pretrainEpochs == 0 {
@@ -54,7 +54,7 @@ extension SessionState {
         }
         let blueprint = model!.blueprint
         let beta = settings.effectiveBeta(inputSize: blueprint.inputSize, latentSize: blueprint.latentSize)
-        context.say("refine: M=\(neighbours) q=\(formatFigure(Double(settings.quantile)))"
+        context.say("refine: \(rule.description) q=\(formatFigure(Double(settings.quantile)))"
                     + (settings.target.pullsEmbeddings ? " beta=\(formatFigure(Double(beta)))" : "")
                     + " refresh=\(settings.refreshEvery) target=\(settings.target.rawValue), \(epochs) epochs")
         let tracking = trackingSettings(options.track, data: data)
@@ -66,6 +66,7 @@ extension SessionState {
         try finishTraining(outcome, phase: .refine, final: final, context: context,
                            suspects: [("lr", Double(settings.learningRate), Double(RefineSettings().learningRate)),
                                       ("beta", Double(beta), Double(defaultBeta))])
+        if let targets = model?.proximity?.targets { context.say("neighbourhoods: " + Self.describe(targets)) }
     }
 
     mutating func selftrain(_ context: CommandContext) throws {
@@ -109,13 +110,19 @@ extension SessionState {
         }
     }
 
+    /// "M=12.3±4.1 (5–40), 6.2 mutual neighbours kept per point, 900 anchors".
+    static func describe(_ targets: ProximityTargets) -> String {
+        (targets.neighbourCounts.map { "\($0.text), " } ?? "")
+            + String(format: "%.1f", targets.meanKeptNeighbours) + " mutual neighbours kept per point, \(targets.activeCount) anchors"
+    }
+
     /// Tracking for a training call that asked for `asked` (nil: the session's default), with
     /// K from the labels (else 10); nil when off.
     private func trackingSettings(_ asked: Int?, data: Dataset) -> TrackingSettings? {
         let every = asked ?? trackEvery
         guard every > 0 else { return nil }
         return TrackingSettings(every: every, clusterCount: min(data.classCount ?? 10, data.count), labels: data.labels,
-                                restarts: trackRestarts, neighbours: min(RefineSettings().neighbours, data.count - 1))
+                                restarts: trackRestarts, neighbours: min(TrackingSettings.defaultNeighbours, data.count - 1))
     }
 
     /// Says the summary line of a run whose last progress record was `final`. Throws the

@@ -16,7 +16,7 @@ public enum DatasetName: String, CaseIterable, Sendable {
 
 /// The pictures and tables `show KIND` can produce.
 public enum ShowKind: String, CaseIterable, Sendable {
-    case samples, reconstructions, interpolations, clusters, embedding, losses, metrics, confusion
+    case samples, reconstructions, interpolations, clusters, embedding, losses, metrics, confusion, kscan, kdistance
 }
 
 /// What `export WHAT FILE` can write.

@@ -103,7 +103,11 @@ public enum CommandRegistry {
         help: """
         Pulls each anchor's normalised embedding towards the centroid of its mutual M nearest \
         neighbours, keeping the reconstruction term. Neighbours and anchors are recomputed every \
-        `refresh` epochs. Starts from the pretrained model with a fresh optimiser.
+        `refresh` epochs. Starts from the pretrained model with a fresh optimiser. `M=auto` lets \
+        the data choose M at every refresh, without labels: `Mrule=gap` gives each point the \
+        neighbours before the largest jump in its sorted distances (between `Mmin` and `Mmax`); \
+        `Mrule=stability` takes the M of 5, 10, 20, 40 whose mutual-neighbour graph agrees best \
+        between two random subsamples. `status` and `history` report the M used.
         """,
         example: "refine epochs=20 M=10 q=0.9",
         options: RefineOptions.declarations)
@@ -130,9 +134,13 @@ public enum CommandRegistry {
         `restarts` runs by inertia), a Gaussian mixture with diagonal or full covariances, or \
         DBSCAN when the number of clusters is unknown (`eps`, `minpts`). `space=umap` first lays \
         the normalised embeddings out by UMAP in `dims` dimensions (fuzzy graph of `neighbours` \
-        exact nearest neighbours, spectral start, SGD) and clusters the layout.
+        exact nearest neighbours, spectral start, SGD) and clusters the layout. When K is \
+        unknown: `k=auto` runs k-means for every K from `kmin` to `kmax` and keeps the best by \
+        `criterion` (mean silhouette, or the gap statistic), printing the table (`show kscan` \
+        plots it); `method=dbscan eps=auto` takes eps at the knee of the sorted distances to each \
+        point's `minpts`-th nearest point (`show kdistance` plots it).
         """,
-        example: "cluster k=10 space=umap method=gmm covariance=full",
+        example: "cluster k=auto kmax=15 criterion=gap",
         options: ClusterOptions.declarations)
 
     private static let evaluateCommand = CommandSpec(
@@ -179,6 +187,8 @@ public enum CommandRegistry {
                     showKind(.losses, summary: "Loss curves of every training run so far."),
                     showKind(.metrics, summary: "Tracked scores and feature problems over every phase."),
                     showKind(.confusion, summary: "Confusion matrix of clusters against labels."),
+                    showKind(.kscan, summary: "The score of each K of the last `cluster k=auto`, the choice marked."),
+                    showKind(.kdistance, summary: "The sorted minpts-distances of the last `eps=auto`, the knee marked."),
                 ]))
         ])
 

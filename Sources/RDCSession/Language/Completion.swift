@@ -127,6 +127,9 @@ extension CommandLanguage {
             return PathCompletion.matches(rawPrefix: rawPrefix, directory: directory, foldersOnly: true,
                                           extensions: [])
         case .integer, .decimal, .text, .shape: return []
+        case .automaticOr(let inner):
+            return ([ValueType.automaticWord].filter { $0.hasPrefix(rawPrefix) }
+                    + valueMatches(inner, rawPrefix: rawPrefix, directory: directory))
         }
     }
 }

@@ -106,6 +106,35 @@ extension ValueCodec where Value: ChoiceWord {
     }
 }
 
+/// A value written out, or `auto` for one the data chooses.
+public enum Automatic<Value: Sendable>: Sendable {
+    /// `auto`: the executor chooses from the data.
+    case automatic
+    /// The value as written.
+    case given(Value)
+
+    /// The written value, or nil for `auto`.
+    public var given: Value? {
+        if case .given(let value) = self { return value }
+        return nil
+    }
+}
+
+extension ValueCodec {
+    /// `auto`, or a value of `inner`'s type.
+    public static func automaticOr<Inner>(_ inner: ValueCodec<Inner>) -> Self where Value == Automatic<Inner> {
+        Self(type: .automaticOr(inner.type), encode: { value in
+            switch value {
+            case .automatic: return .word(ValueType.automaticWord)
+            case .given(let given): return inner.encode(given)
+            }
+        }) { value in
+            if case .word(ValueType.automaticWord) = value { return .automatic }
+            return inner.decode(value).map { .given($0) }
+        }
+    }
+}
+
 /// A declared option with a fixed default, or a required one: reading it always gives a value.
 public struct OptionKey<Value: Sendable>: Sendable {
     /// The declaration the registry lists.

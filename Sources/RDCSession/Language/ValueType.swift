@@ -59,7 +59,7 @@ public struct DecimalRange: Sendable, Equatable {
 }
 
 /// The type of an option value or positional word, with its allowed range or choices.
-public enum ValueType: Sendable, Equatable {
+public indirect enum ValueType: Sendable, Equatable {
     /// A whole number within the range.
     case integer(ClosedRange<Int>)
     /// A number such as `0.5`, `2` or `1e-3` within the range.
@@ -76,6 +76,11 @@ public enum ValueType: Sendable, Equatable {
     case text
     /// Dimensions written `CxHxW`, e.g. `1x28x28`.
     case shape
+    /// The word `auto` (the data chooses), or a value of the wrapped type.
+    case automaticOr(ValueType)
+
+    /// The word that asks the data to choose a value.
+    public static let automaticWord = "auto"
 
     /// The placeholder used in usage lines, e.g. `INTEGER` or `kmeans|gmm|dbscan`.
     public var placeholder: String {
@@ -88,6 +93,7 @@ public enum ValueType: Sendable, Equatable {
         case .directory: return "DIR"
         case .text: return "TEXT"
         case .shape: return "CxHxW"
+        case .automaticOr(let inner): return "\(inner.placeholder)|auto"
         }
     }
 
@@ -106,6 +112,7 @@ public enum ValueType: Sendable, Equatable {
         case .directory: return "a folder path"
         case .text: return "text"
         case .shape: return "a shape CxHxW such as 1x28x28"
+        case .automaticOr(let inner): return "\(inner.expectation), or auto"
         }
     }
 
@@ -122,6 +129,7 @@ public enum ValueType: Sendable, Equatable {
         case .directory: return "path"
         case .text: return "any"
         case .shape: return "positive"
+        case .automaticOr(let inner): return "\(inner.rangeDescription)|auto"
         }
     }
 
@@ -136,6 +144,7 @@ public enum ValueType: Sendable, Equatable {
         case .directory: return "folder"
         case .text: return "text"
         case .shape: return "shape"
+        case .automaticOr(let inner): return "\(inner.name)/auto"
         }
     }
 
@@ -168,6 +177,8 @@ public enum ValueType: Sendable, Equatable {
             let parts = raw.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
             guard parts.count == 3, parts.allSatisfy({ ($0 ?? 0) >= 1 }) else { return nil }
             return .shape(parts.compactMap { $0 })
+        case .automaticOr(let inner):
+            return raw == Self.automaticWord ? .word(raw) : inner.value(of: raw)
         }
     }
 }

@@ -21,11 +21,17 @@ enum EmbeddingSpace: String, ChoiceWord {
 }
 
 extension CovarianceType: ChoiceWord {}
+extension ClusterCountCriterion: ChoiceWord {}
 
-/// `cluster [k=] [method=] [restarts=] [space=] [dims=] [neighbours=] [min_dist=] [covariance=] [eps=] [minpts=]`.
+/// `cluster [k=] [kmin=] [kmax=] [criterion=] [method=] [restarts=] [space=] [dims=] [neighbours=] [min_dist=]
+/// [covariance=] [eps=] [minpts=]`.
 struct ClusterOptions {
-    static let k = OptionalOptionKey("k", .integer(1...10_000), computed: "the number of label classes, else 10",
-                                  help: "Number of clusters (kmeans, gmm).")
+    static let k = OptionalOptionKey("k", .automaticOr(.integer(1...10_000)), computed: "the number of label classes, else 10",
+                                  help: "Number of clusters (kmeans, gmm); auto scans kmin…kmax with k-means and keeps the best by `criterion`.")
+    static let smallestK = OptionKey("kmin", .integer(1...10_000), default: 2, help: "Smallest K a k=auto scan tries.")
+    static let largestK = OptionKey("kmax", .integer(1...10_000), default: 20, help: "Largest K a k=auto scan tries.")
+    static let criterion = OptionKey("criterion", .choice, default: ClusterCountCriterion.silhouette,
+                                     help: "How k=auto scores each K: mean silhouette, or the gap statistic (sample of ≤ 5000 points).")
     static let method = OptionKey("method", .choice, default: ClusterMethod.kmeans,
                                help: "Clustering algorithm; `assignments` reads self-training's centres (raw space).")
     static let restarts = OptionKey("restarts", .integer(1...1000), default: 20,
@@ -40,14 +46,18 @@ struct ClusterOptions {
                                         help: "UMAP's smallest distance between laid-out points (space=umap).")
     static let covariance = OptionKey("covariance", .choice, default: CovarianceType.diagonal,
                                    help: "Covariance matrices of the mixture's components (gmm).")
-    static let eps = OptionKey("eps", ValueCodec<Float>.decimal(.above(0)), default: 0.5, help: "Neighbourhood radius (dbscan).")
+    static let eps = OptionKey("eps", .automaticOr(ValueCodec<Float>.decimal(.above(0))), default: .given(0.5),
+                               help: "Neighbourhood radius (dbscan); auto takes the knee of the sorted minpts-distances.")
     static let minimumPoints = OptionKey("minpts", .integer(1...10_000), default: 5,
                                       help: "Neighbours that make a core point (dbscan).")
-    static let declarations = [k.spec, method.spec, restarts.spec, space.spec, dimensions.spec, neighbours.spec,
+    static let declarations = [k.spec, smallestK.spec, largestK.spec, criterion.spec, method.spec, restarts.spec, space.spec, dimensions.spec, neighbours.spec,
                                minimumDistance.spec, covariance.spec, eps.spec, minimumPoints.spec]
 
-    /// Clusters asked for, or nil for the session's rule.
-    let k: Int?
+    /// Clusters asked for, `auto` for a scan, or nil for the session's rule.
+    let k: Automatic<Int>?
+    /// The K range and criterion of a k=auto scan.
+    let smallestK: Int, largestK: Int
+    let criterion: ClusterCountCriterion
     let method: ClusterMethod
     let restarts: Int
     let space: EmbeddingSpace
@@ -56,11 +66,15 @@ struct ClusterOptions {
     let neighbours: Int
     let minimumDistance: Double
     let covariance: CovarianceType
-    let eps: Float
+    /// Radius asked for, or `auto` for the k-distance knee.
+    let eps: Automatic<Float>
     let minimumPoints: Int
 
     init(_ invocation: Invocation) {
         k = invocation[Self.k]
+        smallestK = invocation[Self.smallestK]
+        largestK = invocation[Self.largestK]
+        criterion = invocation[Self.criterion]
         method = invocation[Self.method]
         restarts = invocation[Self.restarts]
         space = invocation[Self.space]
@@ -71,6 +85,9 @@ struct ClusterOptions {
         eps = invocation[Self.eps]
         minimumPoints = invocation[Self.minimumPoints]
     }
+
+    /// kmin…kmax, or nil when kmin > kmax.
+    var scannedK: ClosedRange<Int>? { smallestK <= largestK ? smallestK...largestK : nil }
 }
 
 /// `diagnose [M=]`.

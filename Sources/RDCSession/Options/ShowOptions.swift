@@ -45,7 +45,7 @@ enum ShowOptions {
         case .embedding:
             return [embeddingColour.spec, embeddingPoints.spec, embeddingProjection.spec, umapNeighbours.spec,
                     umapMinimumDistance.spec]
-        case .losses, .metrics, .confusion: return []
+        case .losses, .metrics, .confusion, .kscan, .kdistance: return []
         }
     }
 }

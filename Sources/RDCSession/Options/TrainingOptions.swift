@@ -30,13 +30,23 @@ enum SharedOptions {
                                          computed: "the session's `track every=`, off at start",
                                          help: "Every N epochs: cluster, score and measure twist, drift and randomness (0: off).")
 
-    /// `M=`: nearest neighbours per point.
-    static let neighbours = OptionKey("M", .integer(1...1000), default: RefineSettings().neighbours,
+    /// `M=`: nearest neighbours per point (`diagnose`'s neighbour sets).
+    static let neighbours = OptionKey("M", .integer(neighbourRange), default: 10,
                                    help: "Nearest neighbours per point (itself excluded).")
+    /// The M a neighbour option may name.
+    static let neighbourRange = 1...1000
 }
 
 extension ModelKind: ChoiceWord {}
 extension RefineTarget: ChoiceWord {}
+
+/// How `refine M=auto` chooses M (the README's "When K is unknown" states both rules).
+enum NeighbourRuleChoice: String, ChoiceWord {
+    /// Per point: the neighbours before the largest gap of its sorted distances.
+    case gap
+    /// Per refresh: the M of 5, 10, 20, 40 whose mutual graph is most stable between subsamples.
+    case stability
+}
 
 /// `model KIND [latent=]`.
 struct ModelOptions {
@@ -100,7 +110,15 @@ struct RefineOptions {
                                              help: "Keep the ACAI critic term (about twice the time).")
     static let target = OptionKey("target", .choice, default: defaults.target,
                                   help: "latent: pull embeddings to neighbour centroids; input: reconstruct the neighbourhood's mean image; both.")
-    static let declarations = [epochs.spec, SharedOptions.neighbours.spec, beta.spec, quantile.spec, refresh.spec,
+    static let neighbours = OptionKey("M", .automaticOr(.integer(SharedOptions.neighbourRange)), default: .given(10),
+                                      help: "Nearest neighbours per point (itself excluded); auto: chosen by the data at every refresh (`Mrule`).")
+    static let neighbourRule = OptionKey("Mrule", .choice, default: NeighbourRuleChoice.gap,
+                                         help: "How M=auto chooses: gap (per point, before its largest distance gap in Mmin…Mmax) or stability (per refresh, of 5, 10, 20, 40).")
+    static let smallestNeighbours = OptionKey("Mmin", .integer(SharedOptions.neighbourRange), default: 5,
+                                              help: "Fewest neighbours M=auto Mrule=gap gives a point.")
+    static let largestNeighbours = OptionKey("Mmax", .integer(SharedOptions.neighbourRange), default: 40,
+                                             help: "Most neighbours M=auto Mrule=gap gives a point.")
+    static let declarations = [epochs.spec, neighbours.spec, neighbourRule.spec, smallestNeighbours.spec, largestNeighbours.spec, beta.spec, quantile.spec, refresh.spec,
                                learningRate.spec, batch.spec, critic.spec, target.spec, SharedOptions.track.spec]
 
     /// Epochs asked for, or nil for the method's rule.
@@ -109,12 +127,22 @@ struct RefineOptions {
     /// Tracking interval asked for, or nil for the session's default.
     let track: Int?
 
-    init(_ invocation: Invocation) {
+    /// - Throws: `CommandFailure` when Mmin > Mmax.
+    init(_ invocation: Invocation, seed: UInt64) throws {
         epochs = invocation[Self.epochs]
         track = invocation[SharedOptions.track]
+        let rule: NeighbourhoodRule
+        switch (invocation[Self.neighbours], invocation[Self.neighbourRule]) {
+        case (.given(let count), _): rule = .fixed(count)
+        case (.automatic, .stability): rule = .stability(candidates: NeighbourhoodRule.stabilityCandidates, seed: seed)
+        case (.automatic, .gap):
+            let smallest = invocation[Self.smallestNeighbours], largest = invocation[Self.largestNeighbours]
+            guard smallest <= largest else { throw CommandFailure("M=auto needs Mmin ≤ Mmax; got Mmin=\(smallest) Mmax=\(largest)") }
+            rule = .largestGap(smallest...largest)
+        }
         settings = RefineSettings(
             batchSize: invocation[Self.batch], learningRate: invocation[Self.learningRate],
-            neighbours: invocation[SharedOptions.neighbours], beta: invocation[Self.beta],
+            neighbourhood: rule, beta: invocation[Self.beta],
             quantile: invocation[Self.quantile], refreshEvery: invocation[Self.refresh],
             acai: ACAISettings(criticEnabled: invocation[Self.critic]), target: invocation[Self.target])
     }
