@@ -33,8 +33,9 @@ extension Figures {
         try require(values.allSatisfy(\.isFinite), "a curve's values and its mark must be finite")
         let spread = errors ?? [Double](repeating: 0, count: y.count)
         let lows = zip(y, spread).map { $0 - abs($1) } + [mark.y], highs = zip(y, spread).map { $0 + abs($1) } + [mark.y]
+        // No padding on x: a k-distance curve of 2,000 points would otherwise round out to −500.
         let xAxis = AxisScale.linear(dataMin: min(x.min()!, mark.x), dataMax: max(x.max()!, mark.x), targetTicks: 8,
-                                     padding: 0.03, integerSteps: integerX)
+                                     integerSteps: integerX)
         let yAxis = AxisScale.linear(dataMin: lows.min()!, dataMax: highs.max()!, targetTicks: 5, padding: 0.05)
         let fonts = try FigureFonts.standard()
         let curveColor = Palette.categoryColor(0)

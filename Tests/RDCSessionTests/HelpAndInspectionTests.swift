@@ -71,7 +71,7 @@ final class HelpAndInspectionTests: XCTestCase {
         XCTAssertEqual(CommandLanguage.inspect(code: "?refine", cursor: 3, detailLevel: 1), CommandLanguage.helpText(for: .refine))
         XCTAssertEqual(CommandLanguage.inspect(code: "refine?", cursor: 7, detailLevel: 1), CommandLanguage.helpText(for: .refine))
         let second = try XCTUnwrap(CommandLanguage.inspect(code: "status\ncluster k=3", cursor: 17))
-        XCTAssertTrue(second.hasPrefix("cluster k=INTEGER\n"))
+        XCTAssertTrue(second.hasPrefix("cluster k=INTEGER|auto\n"), second)
         XCTAssertEqual(CommandLanguage.inspect(code: "save out.ckpt", cursor: 8), CommandLanguage.inspect(code: "save", cursor: 0))
         XCTAssertNil(CommandLanguage.inspect(code: "# pretrain", cursor: 4))
         XCTAssertNil(CommandLanguage.inspect(code: "pretrian", cursor: 4))

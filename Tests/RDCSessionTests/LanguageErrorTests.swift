@@ -32,7 +32,7 @@ final class LanguageErrorTests: XCTestCase {
                       "line 2: `epochs` expects an integer from 1 to 100000, got `ten`", kind: .invalidValue)
         assertMessage("data", "line 1: `data` needs a dataset name: fashion-mnist, mnist, idx, csv, npz, cifar10, digits or synthetic",
                       kind: .missingPositional)
-        assertMessage("show", "line 1: `show` needs a kind: samples, reconstructions, interpolations, clusters, embedding, losses, metrics or confusion",
+        assertMessage("show", "line 1: `show` needs a kind: samples, reconstructions, interpolations, clusters, embedding, losses, metrics, confusion, kscan or kdistance",
                       kind: .missingPositional)
         assertMessage("threads", "line 1: `threads` needs a number of threads: an integer from 1 to 1024", kind: .missingPositional)
         assertMessage("export", "line 1: `export` needs an export kind: embeddings, reconstructions, labels, history or model", kind: .missingPositional)

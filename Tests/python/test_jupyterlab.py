@@ -24,6 +24,9 @@ pytestmark = pytest.mark.usefixtures("rdc_kernelspec")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 QUICKSTART = PROJECT_ROOT / "notebooks" / "01-quickstart.ipynb"
+UNKNOWN_K = PROJECT_ROOT / "notebooks" / "05-unknown-k.ipynb"
+# The notebooks run in the browser, each with the picture its screenshot scrolls to.
+BROWSER_NOTEBOOKS = [(QUICKSTART, 3), (UNKNOWN_K, 3)]
 JUPYTER = Path(sys.executable).with_name("jupyter")
 SERVER_START_TIMEOUT = 60
 PAGE_READY_TIMEOUT = 120
@@ -85,10 +88,11 @@ def wait_for_server(url: str, server: subprocess.Popen, log: Path) -> None:
 
 @pytest.fixture
 def jupyterlab(tmp_path: Path):
-    """A JupyterLab server on a free local port serving a folder with a copy of the quickstart."""
+    """A JupyterLab server on a free local port serving a folder with copies of the browser notebooks."""
     root = tmp_path / "root"
     root.mkdir()
-    shutil.copy(QUICKSTART, root / QUICKSTART.name)
+    for notebook, _ in BROWSER_NOTEBOOKS:
+        shutil.copy(notebook, root / notebook.name)
     port = free_port()
     # Answer JupyterLab's "get notified about Jupyter news?" question in advance: no.
     settings = tmp_path / "config" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
@@ -133,14 +137,16 @@ def wait_until(driver, script: str, timeout: float, what: str):
         raise AssertionError(f"{what} not reached within {timeout}s (status bar: {status!r})") from error
 
 
-def test_quickstart_runs_in_jupyterlab_and_its_pictures_render(jupyterlab, chromium, artifacts_dir: Path):
+@pytest.mark.parametrize("path, shown_picture", BROWSER_NOTEBOOKS, ids=[path.stem for path, _ in BROWSER_NOTEBOOKS])
+def test_notebook_runs_in_jupyterlab_and_its_pictures_render(path: Path, shown_picture: int, jupyterlab, chromium,
+                                                             artifacts_dir: Path):
     base_url, server_log = jupyterlab
-    notebook = nbformat.read(QUICKSTART, as_version=4)
+    notebook = nbformat.read(path, as_version=4)
     commands = [line.strip() for cell in notebook.cells if cell.cell_type == "code" for line in cell.source.splitlines()]
     expected_pictures = sum(1 for line in commands if line.startswith("show "))
     training_commands = [line.split()[0] for line in commands if line.startswith(("pretrain", "refine"))]
 
-    chromium.get(f"{base_url}/lab/tree/{QUICKSTART.name}?token={TOKEN}")
+    chromium.get(f"{base_url}/lab/tree/{path.name}?token={TOKEN}")
     wait_until(chromium, KERNEL_READY, PAGE_READY_TIMEOUT, "the notebook open with an idle rdc kernel")
     assert "R-DC | Idle" in [text.strip() for text in chromium.execute_script(STATUS_BAR_TEXT)]
 
@@ -168,12 +174,13 @@ def test_quickstart_runs_in_jupyterlab_and_its_pictures_render(jupyterlab, chrom
         assert match.group(2) == match.group(3) and match.group(4) == match.group(5), match.group(0)
         assert " done in " in match.string
 
-    # A screenshot of the interpolations (scrolled into view) for people to look at.
+    # A screenshot of one picture (scrolled into view) for people to look at: the quickstart's
+    # interpolations, the unknown-K notebook's DBSCAN clusters in the UMAP layout.
     chromium.execute_script("""
         const pictures = document.querySelectorAll('.jp-OutputArea-output[data-mime-type="image/png"] img');
-        pictures[3].scrollIntoView({block: 'center'});
-    """)
+        pictures[arguments[0]].scrollIntoView({block: 'center'});
+    """, shown_picture)
     time.sleep(1)
-    screenshot = artifacts_dir / "jupyterlab-quickstart.png"
+    screenshot = artifacts_dir / f"jupyterlab-{path.stem.split('-', 1)[1]}.png"
     assert chromium.save_screenshot(str(screenshot))
     assert "Traceback" not in server_log.read_text()

@@ -37,9 +37,10 @@ def outputs(notebook) -> list[dict]:
     return [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.get("outputs", [])]
 
 
-def test_there_are_four_notebooks_for_the_rdc_kernel():
+def test_there_are_five_notebooks_for_the_rdc_kernel():
     assert [path.name for path in NOTEBOOKS] == [
-        "01-quickstart.ipynb", "02-acai-interpolations.ipynb", "03-phases-compared.ipynb", "04-ablation.ipynb"]
+        "01-quickstart.ipynb", "02-acai-interpolations.ipynb", "03-phases-compared.ipynb", "04-ablation.ipynb",
+        "05-unknown-k.ipynb"]
     for path in NOTEBOOKS:
         notebook = nbformat.read(path, as_version=4)
         nbformat.validate(notebook)

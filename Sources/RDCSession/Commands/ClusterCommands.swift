@@ -131,7 +131,7 @@ extension SessionState {
                 + (scan.ruleMet ? "; the smallest K with Gap(K) ≥ Gap(K+1) − s(K+1)" : "; no K met Gap(K) ≥ Gap(K+1) − s(K+1): the largest gap")
             : "mean silhouette on \(scan.sampleSize) points; the highest"
         return Table(title: "K scan (\(how)): K=\(scan.chosen)",
-                     header: ["K", isGap ? "gap" : "silhouette"] + (isGap ? ["s(K)"] : []) + ["inertia", ""], rows: rows)
+                     header: ["K", isGap ? "gap" : "silhouette"] + (isGap ? ["s(K)"] : []) + ["inertia", "choice"], rows: rows)
     }
 
     /// The points a clustering in `space` works on: the raw embedding or its rows L2-normalised;
