@@ -4,7 +4,8 @@
 public struct LossSeries: Sendable {
     /// Legend name, e.g. "reconstruction".
     public var name: String
-    /// One value per epoch index (0, 1, 2, ...); NaN (or any non-finite value) = not recorded.
+    /// One value per epoch, the first for epoch 1 (drawn at x = 1, as progress and `history`
+    /// count); NaN (or any non-finite value) = not recorded.
     public var values: [Float]
 
     /// A series called `name`.
@@ -16,7 +17,8 @@ public struct LossSeries: Sendable {
 
 /// Where one training phase gives way to the next on an epoch axis.
 public struct PhaseBoundary: Sendable, Equatable {
-    /// The epoch index (0-based over all phases) where the line is drawn, e.g. 9.5.
+    /// The epoch number (1-based over all phases) where the line is drawn, e.g. 10.5 between
+    /// epochs 10 and 11.
     public var position: Double
     /// What it marks, e.g. "pretrain | refine".
     public var label: String
@@ -113,7 +115,7 @@ extension Figures {
         let drawable = logarithmic ? finite.filter { $0 > 0 } : finite
         try require(!drawable.isEmpty, "a logarithmic loss axis needs at least one positive value")
         let longest = series.map(\.values.count).max()!
-        let xAxis = AxisScale.linear(dataMin: 0, dataMax: max(Double(longest - 1), phaseBoundaries.map(\.position).max() ?? 0, 1),
+        let xAxis = AxisScale.linear(dataMin: 1, dataMax: max(Double(longest), phaseBoundaries.map(\.position).max() ?? 0, 2),
                                      targetTicks: 8, integerSteps: true)
         let yAxis = logarithmic
             ? AxisScale.logarithmic(dataMin: drawable.min()!, dataMax: drawable.max()!)
@@ -132,9 +134,9 @@ extension Figures {
             let isDrawn = { (value: Float) in value.isFinite && (!logarithmic || value > 0) }
             let showMarkers = curve.values.count <= 40
             for (epoch, value) in curve.values.enumerated() where isDrawn(value) {
-                let here = plot.point(Double(epoch), Double(value))
+                let here = plot.point(Double(epoch + 1), Double(value))
                 if epoch + 1 < curve.values.count, isDrawn(curve.values[epoch + 1]) {
-                    let next = plot.point(Double(epoch + 1), Double(curve.values[epoch + 1]))
+                    let next = plot.point(Double(epoch + 2), Double(curve.values[epoch + 1]))
                     sheet.canvas.line(from: here, to: next, color: color, width: lineWidth)
                 }
                 let isolated = (epoch == 0 || !isDrawn(curve.values[epoch - 1]))
@@ -151,7 +153,7 @@ extension Figures {
     static func requireValid(_ boundaries: [PhaseBoundary]) throws {
         for boundary in boundaries {
             try require(boundary.position.isFinite && boundary.position >= 0,
-                        "phase boundary must be a finite epoch index >= 0, got \(boundary.position)")
+                        "phase boundary must be a finite epoch number >= 0, got \(boundary.position)")
         }
     }
 

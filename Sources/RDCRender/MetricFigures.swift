@@ -1,11 +1,11 @@
 // Layer: render. The tracked-measures figure: one small panel per measure over the epochs of
 // every phase, with the phase boundaries marked; pure drawing.
 
-/// One measure for `Figures.metricPanels`: a value per epoch index, NaN where it was not tracked.
+/// One measure for `Figures.metricPanels`: a value per epoch, NaN where it was not tracked.
 public struct MetricSeries: Sendable {
     /// Panel title, e.g. "ACC" or "twist".
     public var name: String
-    /// One value per epoch index (0, 1, 2, ...); non-finite = not measured.
+    /// One value per epoch, the first for epoch 1 (drawn at x = 1); non-finite = not measured.
     public var values: [Double]
 
     /// A series called `name`.
@@ -30,7 +30,7 @@ extension Figures {
             try require(measure.values.contains(where: \.isFinite), "the measure \(measure.name) has no finite value")
         }
         let longest = series.map(\.values.count).max()!
-        let xAxis = AxisScale.linear(dataMin: 0, dataMax: max(Double(longest - 1), phaseBoundaries.map(\.position).max() ?? 0, 1),
+        let xAxis = AxisScale.linear(dataMin: 1, dataMax: max(Double(longest), phaseBoundaries.map(\.position).max() ?? 0, 2),
                                      targetTicks: 6, integerSteps: true)
         let yAxes = series.map { measure -> AxisScale in
             let finite = measure.values.filter(\.isFinite)
@@ -60,7 +60,7 @@ extension Figures {
             let color = Palette.categoryColor(index)
             var previous: PixelPoint?
             for (epoch, value) in measure.values.enumerated() where value.isFinite {
-                let here = plot.point(Double(epoch), value)
+                let here = plot.point(Double(epoch + 1), value)
                 if let previous { sheet.canvas.line(from: previous, to: here, color: color, width: lineWidth) }
                 sheet.canvas.disc(center: here, radius: lineWidth * 1.4, color: color)
                 previous = here

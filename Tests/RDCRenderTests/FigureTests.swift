@@ -72,7 +72,7 @@ enum SampleFigures {
         return try Figures.lossCurves(series: [LossSeries(name: "reconstruction", values: reconstruction),
                                                LossSeries(name: "clustering", values: clustering),
                                                LossSeries(name: "critic", values: critic)],
-                                      phaseBoundaries: [PhaseBoundary(position: 29.5, label: "pretrain | refine")], title: "Training losses", yLabel: "loss")
+                                      phaseBoundaries: [PhaseBoundary(position: 30.5, label: "pretrain | refine")], title: "Training losses", yLabel: "loss")
     }
 
     static func confusion() throws -> RenderedImage {

@@ -200,11 +200,12 @@ extension SessionState {
             xLabel: "points, by distance", yLabel: "distance", integerX: true)
     }
 
-    /// A boundary between consecutive epochs of different phases, e.g. "pretrain | refine".
+    /// A boundary between consecutive epochs of different phases, e.g. "pretrain | refine",
+    /// halfway between their 1-based positions in the history.
     private static func phaseBoundaries(_ history: [EpochRecord]) -> [PhaseBoundary] {
         zip(history.indices, history.indices.dropFirst()).compactMap { before, after in
             history[before].phase == history[after].phase ? nil
-                : PhaseBoundary(position: Double(before) + 0.5, label: "\(history[before].phase.rawValue) | \(history[after].phase.rawValue)")
+                : PhaseBoundary(position: Double(before) + 1.5, label: "\(history[before].phase.rawValue) | \(history[after].phase.rawValue)")
         }
     }
 
