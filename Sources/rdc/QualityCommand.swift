@@ -93,11 +93,14 @@ struct QualityCommand: ParsableCommand {
     @Option(help: "Reconstruction weight of Phase 3: 0 is DEC, 0.1 IDEC.")
     var gamma: Float = SelfTrainSettings(clusterCount: 1).reconstructionWeight
 
-    @Option(help: "Phase 2 neighbourhoods, one P1+P2 arm each: numbers (fixed M) and gap / stability (refine M=auto's rules, gap in 5…40).")
+    @Option(help: "Phase 2 neighbourhoods, one P1+P2 arm each with the first target: numbers (fixed M) and gap / stability (refine M=auto's rules, gap in 5…40).")
     var neighbours = NeighbourhoodList(argument: "10")!
 
-    @Option(help: "Phase 2 targets, one P1+P2 arm each (with every neighbourhood): latent, input, both.")
+    @Option(help: "Phase 2 targets, one P1+P2 arm each with the first neighbourhood: latent, input, both, graph.")
     var targets = RefineTargetList(argument: "latent")!
+
+    @Option(help: "A folder for Phase 1 checkpoints: a seed's Phase 1 of the same data, limit, model and epochs is read from it instead of trained again (and saved there after training).")
+    var phase1Cache: String?
 
     @Option(help: "Comma-separated seeds.")
     var seeds = SeedList(argument: "0")!
@@ -177,9 +180,17 @@ struct QualityCommand: ParsableCommand {
             try body()
             return Date().timeIntervalSince(start)
         }
-        let phase1Seconds = try timed {
-            _ = try Trainer.pretrain(&phase1, samples: dataset.samples, epochs: pretrain, settings: PretrainSettings(),
-                                     cancellation: token, observer: epochPrinter(seed: seed))
+        let cached = phase1Cache.map { "\($0)/\(data.rawValue)-limit\(limit)-\(model.rawValue)-p\(pretrain)-seed\(seed).ckpt" }
+        var phase1Seconds = 0.0
+        if let cached, FileManager.default.fileExists(atPath: cached) {
+            phase1 = try Checkpoint.read(from: cached).state
+            print("  seed \(seed) Phase 1 read from \(cached) (its training time is not counted)")
+        } else {
+            phase1Seconds = try timed {
+                _ = try Trainer.pretrain(&phase1, samples: dataset.samples, epochs: pretrain, settings: PretrainSettings(),
+                                         cancellation: token, observer: epochPrinter(seed: seed))
+            }
+            if let cached { try Checkpoint(state: phase1, clustering: nil).write(to: cached) }
         }
         try record("P1", phase1, seconds: phase1Seconds, epochs: pretrain)
         let selfTrainSettings = SelfTrainSettings(clusterCount: k, reconstructionWeight: gamma)
@@ -194,8 +205,10 @@ struct QualityCommand: ParsableCommand {
             }
             return (state, seconds)
         }
-        // One P1+P2 arm per neighbourhood and target; P1+P2+P3 continues the first of them.
-        let variants = neighbours.rules.flatMap { rule in targets.targets.map { (rule, $0) } }
+        // One P1+P2 arm per neighbourhood (with the first target), then one per further target (with
+        // the first neighbourhood): each arm differs from the first in one thing. P1+P2+P3
+        // continues the first arm.
+        let variants = neighbours.rules.map { ($0, targets.targets[0]) } + targets.targets.dropFirst().map { (neighbours.rules[0], $0) }
         for (index, (rule, target)) in variants.enumerated() where refine > 0 {
             let name = "P1+P2" + (neighbours.rules.count > 1 ? " " + rule.name : "")
                 + (targets.targets.count > 1 ? " target=\(target.rawValue)" : "")

@@ -146,8 +146,14 @@ final class SelfTrainingTests: XCTestCase {
             var copy = state
             _ = try Trainer.refine(&copy, samples: data, epochs: 1, settings: RefineSettings(batchSize: 30, neighbourhood: .fixed(5), target: target),
                                    cancellation: CancellationToken())
-            XCTAssertEqual(copy.history.last?.losses.map(\.name), target == .input ? ["recon"] : ["recon", "proximity"], "\(target)")
-            XCTAssertEqual(copy.proximity?.targets.members != nil, target != .latent, "\(target)")
+            let names: [String] = switch target {
+            case .input: ["recon"]
+            case .graph: ["recon", "graph"]
+            case .latent, .both: ["recon", "proximity"]
+            }
+            XCTAssertEqual(copy.history.last?.losses.map(\.name), names, "\(target)")
+            XCTAssertEqual(copy.proximity?.targets.members != nil, target.reconstructsNeighbourhoods, "\(target)")
+            XCTAssertEqual(copy.proximity?.targets.graph != nil, target == .graph, "\(target)")
         }
         let settings = RefineSettings(batchSize: 30, neighbourhood: .fixed(5), refreshEvery: 5, target: .input)
         _ = try Trainer.refine(&state, samples: data, epochs: 1, settings: settings, cancellation: CancellationToken())

@@ -63,7 +63,10 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable {
 ///                 samples done, batches done, loss count + (name, value)…, seconds (f64 bits);
 ///                 then count + (history index, batches) of the history's abandoned epochs
 ///     M           (version 5) flag + the Phase 2 targets' M, then count + (history index, M) of
-///                 the Phase 2 epochs; each M as mean, spread (f64 bits), smallest, largest (u32)
+///                 the Phase 2 epochs; each M as mean, spread (f64 bits), smallest, largest (u32);
+///                 flag + the graph target: edge counts per sample (count + u32 each), far ends
+///                 (count + u32 each), weights tensor, positions tensor, a, b (f64 bits),
+///                 negatives per edge (u32)
 ///     u32         CRC-32 of every byte before it
 /// Tensors are written as rank, dimensions, Float32 values.
 public struct Checkpoint {
@@ -296,6 +299,19 @@ public struct Checkpoint {
             writer.append(UInt32(index))
             append(summary)
         }
+        let graph = state.proximity?.targets.graph
+        writer.append(UInt32(graph == nil ? 0 : 1))
+        if let graph {
+            writer.append(UInt32(graph.edgeStarts.count - 1))
+            for (start, end) in zip(graph.edgeStarts, graph.edgeStarts.dropFirst()) { writer.append(UInt32(end - start)) }
+            writer.append(UInt32(graph.neighbours.count))
+            for neighbour in graph.neighbours { writer.append(UInt32(neighbour)) }
+            writer.append(Tensor(shape: [graph.weights.count], storage: graph.weights))
+            writer.append(graph.positions)
+            writer.append(graph.curve.a.bitPattern)
+            writer.append(graph.curve.b.bitPattern)
+            writer.append(UInt32(graph.negativesPerEdge))
+        }
     }
 
     private static func readNeighbourCounts(into state: inout TrainingState, from reader: inout ByteReader) throws {
@@ -320,6 +336,27 @@ public struct Checkpoint {
                 throw CheckpointError(path: "", problem: "history entry \(index) with a Phase 2 M is not a Phase 2 epoch")
             }
             state.history[index].neighbourCounts = value
+        }
+        if try flag(&reader, "Phase 2 graph") {
+            guard let samples = state.proximity?.targets.targetRow.count else {
+                throw CheckpointError(path: "", problem: "a Phase 2 graph without Phase 2 targets")
+            }
+            let counts = try ids(&reader, below: Int(UInt32.max), "graph edge count")
+            let neighbours = try ids(&reader, below: samples, "graph edge end")
+            let weights = try reader.tensor(), positions = try reader.tensor()
+            let a = Double(bitPattern: try reader.uint64()), b = Double(bitPattern: try reader.uint64())
+            let negatives = Int(try reader.uint32())
+            guard counts.count == samples, counts.reduce(0, +) == neighbours.count, weights.rank == 1,
+                  weights.count == neighbours.count, weights.storage.allSatisfy({ $0 > 0 && $0 <= 1 }),
+                  positions.rank == 2, positions.batchSize == samples, positions.itemSize == state.blueprint.latentSize,
+                  positions.storage.allSatisfy(\.isFinite), a.isFinite, a > 0, b.isFinite, b > 0, negatives <= 1000 else {
+                throw CheckpointError(path: "", problem: "the Phase 2 graph (\(counts.count) rows, \(neighbours.count) edges, "
+                                      + "positions \(positions.shape)) does not fit \(samples) samples of latent size \(state.blueprint.latentSize)")
+            }
+            var starts = [0]
+            for count in counts { starts.append(starts.last! + count) }
+            state.proximity?.targets.graph = ProximityGraph(edgeStarts: starts, neighbours: neighbours.map(Int32.init), weights: weights.storage,
+                                                            positions: positions, curve: UMAPCurve(a: a, b: b), negativesPerEdge: negatives)
         }
     }
 

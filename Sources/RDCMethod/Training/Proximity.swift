@@ -17,10 +17,13 @@ public struct ProximityTargets: Equatable, Sendable {
     /// For each active anchor (row of `targets`), its kept mutual neighbours: kept only when
     /// anchors reconstruct their neighbourhood's mean image (`target=input` or `both`).
     public var members: [[Int32]]?
+    /// The filtered fuzzy graph and its positions: kept only for `target=graph`.
+    public var graph: ProximityGraph?
 
     /// Targets from their parts (checkpoints restore them this way).
     public init(targetRow: [Int32], targets: Tensor, meanKeptNeighbours: Double, neighbourCounts: NeighbourCountSummary? = nil,
-                members: [[Int32]]? = nil) {
+                members: [[Int32]]? = nil, graph: ProximityGraph? = nil) {
+        self.graph = graph
         self.targetRow = targetRow
         self.targets = targets
         self.meanKeptNeighbours = meanKeptNeighbours
@@ -36,8 +39,9 @@ public struct ProximityTargets: Equatable, Sendable {
     ///   - neighbourhood: how many neighbours each point has (M, itself excluded).
     ///   - quantile: q; anchors whose mean neighbour distance is above the q-quantile are dropped.
     ///   - keepingMembers: whether to keep each anchor's kept neighbours (for `neighbourhoodImages`).
+    ///   - keepingGraph: whether to keep the filtered fuzzy graph (for `target=graph`).
     public static func compute(embeddings: Tensor, neighbourhood rule: NeighbourhoodRule, quantile: Float,
-                               keepingMembers: Bool = false) throws -> ProximityTargets {
+                               keepingMembers: Bool = false, keepingGraph: Bool = false) throws -> ProximityTargets {
         let unit = normalisedRows(embeddings)
         let width = unit.itemSize
         let neighbourhood = try MutualNeighbourhood(unitEmbeddings: unit, rule: rule, quantile: quantile)
@@ -55,7 +59,8 @@ public struct ProximityTargets: Equatable, Sendable {
         return ProximityTargets(targetRow: targetRow,
                                 targets: Tensor(shape: [targets.count / width, width], storage: targets),
                                 meanKeptNeighbours: neighbourhood.meanKept, neighbourCounts: neighbourhood.neighbourCounts,
-                                members: keepingMembers ? neighbourhood.anchors.map { neighbourhood.kept[$0] } : nil)
+                                members: keepingMembers ? neighbourhood.anchors.map { neighbourhood.kept[$0] } : nil,
+                                graph: keepingGraph ? ProximityGraph(unit: unit, neighbourhood: neighbourhood) : nil)
     }
 
     /// The reconstruction targets of a batch: for an active anchor the mean image of itself and
@@ -222,6 +227,8 @@ public struct MutualNeighbourhood: Sendable {
     public let anchors: [Int]
     /// The M each point's list had before the mutual filter.
     public let neighbourCounts: NeighbourCountSummary
+    /// Every point's nearest neighbours to the rule's depth, nearest first.
+    public let lists: NeighbourLists
 
     /// The filters on `unitEmbeddings` ([N, L], rows of length 1).
     public init(unitEmbeddings unit: Tensor, rule: NeighbourhoodRule, quantile: Float) throws {
@@ -247,6 +254,7 @@ public struct MutualNeighbourhood: Sendable {
         self.kept = kept
         anchors = (0..<n).filter { radius[$0] <= threshold }
         neighbourCounts = NeighbourCountSummary(counts: counts)
+        self.lists = lists
     }
 
     /// Filter 1: j stays in i's first `counts[i]` neighbours only where i is in j's first

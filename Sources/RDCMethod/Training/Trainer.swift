@@ -30,11 +30,16 @@ public enum RefineTarget: String, Sendable, CaseIterable {
     case input
     /// Both at once.
     case both
+    /// The anchor's normalised embedding attracted by its filtered fuzzy-graph edges and repelled
+    /// from random points (parametric UMAP's cross-entropy; `ProximityGraph`).
+    case graph
 
-    /// Whether the proximity term on the embeddings is on.
-    public var pullsEmbeddings: Bool { self != .input }
+    /// Whether the centroid term on the embeddings is on.
+    public var pullsEmbeddings: Bool { self == .latent || self == .both }
     /// Whether anchors reconstruct their neighbourhood's mean image.
-    public var reconstructsNeighbourhoods: Bool { self != .latent }
+    public var reconstructsNeighbourhoods: Bool { self == .input || self == .both }
+    /// Whether the graph term is on.
+    public var followsGraph: Bool { self == .graph }
 }
 
 /// Settings of a Phase 2 call (method.md defaults).
@@ -54,7 +59,7 @@ public struct RefineSettings: Equatable, Sendable {
     public var learningRate: Float = 1e-3
     /// M, nearest neighbours per point: fixed, or chosen at every refresh.
     public var neighbourhood = NeighbourhoodRule.fixed(10)
-    /// β, weight of the proximity term; nil means 10·d/L.
+    /// β, weight of the proximity term; nil means 10·d/L, or d/(10·L) for the graph target.
     public var beta: Float?
     /// q, the anchor-radius quantile.
     public var quantile: Float = 0.9
@@ -79,9 +84,12 @@ public struct RefineSettings: Equatable, Sendable {
         self.acai = acai
     }
 
-    /// β for inputs of `inputSize` values and latent size `latentSize`: the given one or 10·d/L.
+    /// β for inputs of `inputSize` values and latent size `latentSize`: the given one, else
+    /// 10·d/L (method.md), or d/(10·L) for the graph target, whose per-anchor loss is about a
+    /// hundred times the centroid term's (on digits, seed 0: ACC .80–.82 for β from d/(100·L)
+    /// to d/(4·L), .74 at d/L, .54 at 10·d/L).
     public func effectiveBeta(inputSize: Int, latentSize: Int) -> Float {
-        beta ?? 10 * Float(inputSize) / Float(latentSize)
+        beta ?? (target.followsGraph ? 0.1 : 10) * Float(inputSize) / Float(latentSize)
     }
 }
 
@@ -249,7 +257,7 @@ public enum Trainer {
             firstEpochNumber: state.pretrainEpochs + 1, partial: &partial, generator: &generator,
             cancellation: cancellation, observer: observer, epochFinished: { records.append($0) },
             afterEpoch: { try track(&$0, state: &state, samples: samples, tracking: tracking) }) { rows, generator in
-            try namedLosses(acai: settings.acai.criticEnabled, proximity: false) {
+            try namedLosses(acai: settings.acai.criticEnabled) {
                 try AutoencoderStep.train(
                     autoencoder: &state.autoencoder, critic: &state.critic, batch: samples.gathering(rows: rows),
                     settings: settings.acai, autoencoderOptimizer: &state.pretrainOptimizers.autoencoder,
@@ -294,10 +302,12 @@ public enum Trainer {
                 // Targets are due when `refreshEvery` epochs have passed since they were computed.
                 let phaseEpoch = epoch - 1
                 if let current = state.proximity, phaseEpoch - current.computedAtEpoch < max(settings.refreshEvery, 1),
-                   current.targets.members != nil || !settings.target.reconstructsNeighbourhoods { return }
+                   current.targets.members != nil || !settings.target.reconstructsNeighbourhoods,
+                   current.targets.graph != nil || !settings.target.followsGraph { return }
                 let targets = try ProximityTargets.compute(embeddings: embed(state.autoencoder, samples: samples),
                                                            neighbourhood: rule, quantile: settings.quantile,
-                                                           keepingMembers: settings.target.reconstructsNeighbourhoods)
+                                                           keepingMembers: settings.target.reconstructsNeighbourhoods,
+                                                           keepingGraph: settings.target.followsGraph)
                 state.proximity = (targets, phaseEpoch)
             },
             afterEpoch: {
@@ -307,12 +317,22 @@ public enum Trainer {
             }) { rows, generator in
             guard let targets = state.proximity?.targets else { return [] }
             let batch = samples.gathering(rows: rows)
-            return try namedLosses(acai: settings.acai.criticEnabled, proximity: settings.target.pullsEmbeddings) {
+            let graph = settings.target.followsGraph ? targets.graph : nil
+            let negatives = graph?.negatives(for: rows, using: &generator) ?? []
+            let latentTerm: LatentTerm?
+            if let graph {
+                latentTerm = { graph.loss(latent: $0, batchRows: rows, negatives: negatives, beta: beta) }
+            } else if settings.target.pullsEmbeddings {
+                latentTerm = { targets.loss(latent: $0, batchRows: rows, beta: beta) }
+            } else {
+                latentTerm = nil
+            }
+            return try namedLosses(acai: settings.acai.criticEnabled, latent: latentTerm == nil ? nil : graph == nil ? "proximity" : "graph") {
                 try AutoencoderStep.train(
                     autoencoder: &state.autoencoder, critic: &state.critic, batch: batch,
                     settings: settings.acai, autoencoderOptimizer: &optimizers.autoencoder,
                     criticOptimizer: &optimizers.critic, generator: &generator,
-                    latentTerm: settings.target.pullsEmbeddings ? { targets.loss(latent: $0, batchRows: rows, beta: beta) } : nil,
+                    latentTerm: latentTerm,
                     reconstructionTarget: settings.target.reconstructsNeighbourhoods
                         ? targets.neighbourhoodImages(batch: batch, batchRows: rows, samples: samples) : nil)
             }
@@ -365,10 +385,11 @@ public enum Trainer {
 
     /// The losses of one step under the names users see; a diverged step's losses travel
     /// with the `NonFiniteStep` that stops the epoch loop.
-    private static func namedLosses(acai: Bool, proximity: Bool, _ step: () throws -> StepLosses) throws -> [NamedLoss] {
+    /// The step's losses by name: recon, the latent term as `latent` when there is one, ACAI's two.
+    private static func namedLosses(acai: Bool, latent: String? = nil, _ step: () throws -> StepLosses) throws -> [NamedLoss] {
         func named(_ losses: StepLosses) -> [NamedLoss] {
             var named = [NamedLoss("recon", losses.reconstruction)]
-            if proximity { named.append(NamedLoss("proximity", losses.latent)) }
+            if let latent { named.append(NamedLoss(latent, losses.latent)) }
             if acai {
                 named.append(NamedLoss("acai", losses.regularisation))
                 named.append(NamedLoss("critic", losses.critic))

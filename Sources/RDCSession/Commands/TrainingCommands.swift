@@ -55,14 +55,14 @@ extension SessionState {
         let blueprint = model!.blueprint
         let beta = settings.effectiveBeta(inputSize: blueprint.inputSize, latentSize: blueprint.latentSize)
         context.say("refine: \(rule.description) q=\(formatFigure(Double(settings.quantile)))"
-                    + (settings.target.pullsEmbeddings ? " beta=\(formatFigure(Double(beta)))" : "")
+                    + (settings.target.pullsEmbeddings || settings.target.followsGraph ? " beta=\(formatFigure(Double(beta)))" : "")
                     + " refresh=\(settings.refreshEvery) target=\(settings.target.rawValue), \(epochs) epochs")
         let tracking = trackingSettings(options.track, data: data)
         let (outcome, final) = try runTraining(.refine, context) { state, observer in
             try Trainer.refine(&state, samples: data.samples, epochs: epochs, settings: settings,
                                cancellation: context.cancellation, observer: observer, tracking: tracking)
         }
-        let defaultBeta = RefineSettings().effectiveBeta(inputSize: blueprint.inputSize, latentSize: blueprint.latentSize)
+        let defaultBeta = RefineSettings(target: settings.target).effectiveBeta(inputSize: blueprint.inputSize, latentSize: blueprint.latentSize)
         try finishTraining(outcome, phase: .refine, final: final, context: context,
                            suspects: [("lr", Double(settings.learningRate), Double(RefineSettings().learningRate)),
                                       ("beta", Double(beta), Double(defaultBeta))])

@@ -98,7 +98,7 @@ struct RefineOptions {
     private static let defaults = RefineSettings()
     static let epochs = OptionalOptionKey("epochs", .integer(SharedOptions.epochRange), computed: RefineSettings.defaultEpochsRule,
                                        help: "Passes over the data.")
-    static let beta = OptionalOptionKey("beta", ValueCodec<Float>.decimal(.atLeast(0)), computed: "10·d/L (d input values, L latent size)",
+    static let beta = OptionalOptionKey("beta", ValueCodec<Float>.decimal(.atLeast(0)), computed: "10·d/L (d input values, L latent size); d/(10·L) for target=graph",
                                      help: "Weight of the proximity term.")
     static let quantile = OptionKey("q", .decimal(.above(0, upTo: 1)), default: defaults.quantile,
                                  help: "Quantile of neighbour distances below which a point is an anchor.")
@@ -109,7 +109,7 @@ struct RefineOptions {
     static let critic = SharedOptions.critic(default: defaults.acai.criticEnabled,
                                              help: "Keep the ACAI critic term (about twice the time).")
     static let target = OptionKey("target", .choice, default: defaults.target,
-                                  help: "latent: pull embeddings to neighbour centroids; input: reconstruct the neighbourhood's mean image; both.")
+                                  help: "latent: pull embeddings to neighbour centroids; input: reconstruct the neighbourhood's mean image; both; graph: parametric UMAP on the filtered kNN graph.")
     static let neighbours = OptionKey("M", .automaticOr(.integer(SharedOptions.neighbourRange)), default: .given(10),
                                       help: "Nearest neighbours per point (itself excluded); auto: chosen by the data at every refresh (`Mrule`).")
     static let neighbourRule = OptionKey("Mrule", .choice, default: NeighbourRuleChoice.gap,
