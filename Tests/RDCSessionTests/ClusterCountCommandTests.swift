@@ -6,6 +6,7 @@ import Foundation
 import XCTest
 @testable import RDCSession
 import RDCRender
+import NumericCore
 
 final class ClusterCountCommandTests: XCTestCase {
     private var directory: String!
@@ -37,6 +38,28 @@ final class ClusterCountCommandTests: XCTestCase {
         XCTAssertTrue(gap.contains("s(K)"), gap)
         XCTAssertTrue(textAndImages(session, "show kscan").images.first?.title.contains("gap statistic ± s(K)") ?? false)
         XCTAssertEqual(textAndImages(session, "evaluate").text.contains("ACC"), true)
+    }
+
+    func testKAutoFindsFourWellSeparatedClassesWithEachCriterion() throws {
+        // Four Gaussian blobs in 12 dimensions, 40 points each, 8 apart; the label last.
+        var generator = SeededGenerator(seed: 7)
+        var lines: [String] = []
+        for label in 0..<4 {
+            for _ in 0..<40 {
+                let values = (0..<12).map { ($0 % 4 == label ? 8 : 0) + 0.5 * generator.nextNormal() }
+                lines.append((values.map { String($0) } + [String(label)]).joined(separator: ","))
+            }
+        }
+        try lines.joined(separator: "\n").write(toFile: directory + "/blobs.csv", atomically: true, encoding: .utf8)
+        let session = Session(options: SessionOptions(workingDirectory: directory, seed: 1))
+        _ = textAndImages(session, "data csv path=blobs.csv label=last\nmodel dense latent=4\npretrain epochs=20 batch=32")
+        // The raw embedding: normalised, each blob becomes a thin curve that the gap statistic keeps
+        // splitting (it picks 7 there; the README says so).
+        for criterion in ["silhouette", "gap"] {
+            let scan = textAndImages(session, "cluster k=auto kmax=8 criterion=\(criterion) restarts=5 space=raw").text
+            XCTAssertTrue(scan.contains("kmeans: 4 clusters of 160"), "\(criterion): \(scan)")
+            XCTAssertTrue(textAndImages(session, "evaluate").text.contains("ACC       1.0000"), criterion)
+        }
     }
 
     func testKAutoRefusesWhatItCannotScanAndChangesNothing() {
