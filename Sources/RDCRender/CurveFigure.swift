@@ -33,9 +33,11 @@ extension Figures {
         try require(values.allSatisfy(\.isFinite), "a curve's values and its mark must be finite")
         let spread = errors ?? [Double](repeating: 0, count: y.count)
         let lows = zip(y, spread).map { $0 - abs($1) } + [mark.y], highs = zip(y, spread).map { $0 + abs($1) } + [mark.y]
-        // No padding on x: a k-distance curve of 2,000 points would otherwise round out to −500.
-        let xAxis = AxisScale.linear(dataMin: min(x.min()!, mark.x), dataMax: max(x.max()!, mark.x), targetTicks: 8,
-                                     integerSteps: integerX)
+        // A few points (a K scan) get half a step of room at each end, so no dot sits on the frame;
+        // a dense curve none (a k-distance curve of 2,000 points would round out to −500).
+        let xLow = min(x.min()!, mark.x), xHigh = max(x.max()!, mark.x)
+        let xPadding = x.count > 40 ? 0 : integerX ? 0.5 : 0.03 * (xHigh - xLow)
+        let xAxis = AxisScale.linear(dataMin: xLow - xPadding, dataMax: xHigh + xPadding, targetTicks: 8, integerSteps: integerX)
         let yAxis = AxisScale.linear(dataMin: lows.min()!, dataMax: highs.max()!, targetTicks: 5, padding: 0.05)
         let fonts = try FigureFonts.standard()
         let curveColor = Palette.categoryColor(0)

@@ -60,6 +60,16 @@ final class CompletionTests: XCTestCase {
         XCTAssertEqual(complete(code), CompletionResult(matches: ["refine", "reset"], range: 10..<12))
     }
 
+    func testAutomaticValuesComplete() {
+        XCTAssertEqual(complete("cluster k=a").matches, ["auto"])
+        XCTAssertEqual(complete("cluster method=dbscan eps=").matches, ["auto"])
+        XCTAssertEqual(complete("refine M=").matches, ["auto"])
+        XCTAssertEqual(complete("refine Mrule=").matches, ["gap", "stability"])
+        XCTAssertEqual(complete("cluster criterion=").matches, ["silhouette", "gap"])
+        XCTAssertEqual(complete("show k").matches, ["kscan", "kdistance"])
+        XCTAssertEqual(complete("refine target=g").matches, ["graph"])
+    }
+
     func testNothingInsideComments() {
         XCTAssertEqual(complete("# pre"), CompletionResult(matches: [], range: 5..<5))
         XCTAssertEqual(complete("pretrain # ep").matches, [])
