@@ -35,6 +35,7 @@ struct NeighbourhoodList: ExpressibleByArgument {
         for word in argument.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
             switch word {
             case "gap": rules.append(("M=auto/gap", { _ in .largestGap(5...40) }))
+            case "ratio": rules.append(("M=auto/ratio", { _ in .largestRatio(5...40) }))
             case "stability": rules.append(("M=auto/stability", { .stability(candidates: NeighbourhoodRule.stabilityCandidates, seed: $0) }))
             default:
                 guard let count = Int(word), count >= 1 else { return nil }
@@ -93,7 +94,7 @@ struct QualityCommand: ParsableCommand {
     @Option(help: "Reconstruction weight of Phase 3: 0 is DEC, 0.1 IDEC.")
     var gamma: Float = SelfTrainSettings(clusterCount: 1).reconstructionWeight
 
-    @Option(help: "Phase 2 neighbourhoods, one P1+P2 arm each with the first target: numbers (fixed M) and gap / stability (refine M=auto's rules, gap in 5…40).")
+    @Option(help: "Phase 2 neighbourhoods, one P1+P2 arm each with the first target: numbers (fixed M) and ratio / gap / stability (refine M=auto's rules, ratio and gap in 5…40).")
     var neighbours = NeighbourhoodList(argument: "10")!
 
     @Option(help: "Phase 2 targets, one P1+P2 arm each with the first neighbourhood: latent, input, both, graph.")

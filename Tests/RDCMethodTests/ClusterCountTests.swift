@@ -167,6 +167,10 @@ final class ClusterCountTests: XCTestCase {
         // The cut is never before the range's start nor past its end.
         XCTAssertEqual(MutualNeighbourhood.countBeforeLargestGap([0.1, 0.9, 0.91, 0.92, 0.93][...], within: 2...4), 2)
         XCTAssertEqual(MutualNeighbourhood.countBeforeLargestGap([0.1, 0.1, 0.1][...], within: 3...3), 3)
+        // The ratio rule weighs a jump against the distances before it: 0.2 → 0.4 doubles, 0.5 → 0.9 does not.
+        let distances: [Float] = [0.1, 0.15, 0.2, 0.4, 0.45, 0.5, 0.9]
+        XCTAssertEqual(MutualNeighbourhood.countBeforeLargestGap(distances[...], within: 2...6), 6)
+        XCTAssertEqual(MutualNeighbourhood.countBeforeLargestGap(distances[...], within: 2...6, relative: true), 3)
     }
 
     func testPerPointNeighbourhoodsFollowTheClusters() throws {
@@ -178,6 +182,7 @@ final class ClusterCountTests: XCTestCase {
         }
         let unit = ProximityTargets.normalisedRows(Tensor(shape: [36, 3], storage: values))
         let neighbourhood = try MutualNeighbourhood(unitEmbeddings: unit, rule: .largestGap(3...20), quantile: 1)
+        XCTAssertEqual(try MutualNeighbourhood(unitEmbeddings: unit, rule: .largestRatio(3...20), quantile: 1).kept, neighbourhood.kept)
         XCTAssertEqual(neighbourhood.neighbourCounts.smallest, 7)
         XCTAssertEqual(neighbourhood.neighbourCounts.largest, 15)
         XCTAssertEqual(neighbourhood.kept[0].count, 7)

@@ -38,7 +38,8 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(scan.criterion, .gap)
         XCTAssertEqual(ClusterOptions(try single("cluster k=7")).k?.given, 7)
         let auto = try RefineOptions(try single("refine M=auto Mmin=3 Mmax=30"), seed: 4)
-        XCTAssertEqual(auto.settings.neighbourhood, .largestGap(3...30))
+        XCTAssertEqual(auto.settings.neighbourhood, .largestRatio(3...30))
+        XCTAssertEqual(try RefineOptions(try single("refine M=auto Mrule=gap"), seed: 4).settings.neighbourhood, .largestGap(5...40))
         XCTAssertEqual(try RefineOptions(try single("refine M=auto Mrule=stability"), seed: 4).settings.neighbourhood,
                        .stability(candidates: [5, 10, 20, 40], seed: 4))
         XCTAssertThrowsError(try RefineOptions(try single("refine M=auto Mmin=30 Mmax=3"), seed: 0)) {

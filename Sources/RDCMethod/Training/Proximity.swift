@@ -149,6 +149,9 @@ public enum NeighbourhoodRule: Equatable, Sendable {
     /// the largest gap between consecutive sorted distances, cutting after the m-th neighbour
     /// for some m in `range` (as UMAP and t-SNE give each point its own bandwidth).
     case largestGap(ClosedRange<Int>)
+    /// Per point, as `largestGap` but the largest ratio of consecutive sorted distances: a jump
+    /// measured against the point's own scale (`refine M=auto`'s default, by measurement).
+    case largestRatio(ClosedRange<Int>)
     /// Per refresh, one M for all points: the candidate whose mutual-kNN graph changes least
     /// between two seeded random subsamples of ¾ of the points (mean Jaccard overlap of each
     /// shared point's mutual lists restricted to the shared points); ties go to the smaller M.
@@ -161,7 +164,7 @@ public enum NeighbourhoodRule: Equatable, Sendable {
     public var largestCount: Int {
         switch self {
         case .fixed(let count): return count
-        case .largestGap(let range): return range.upperBound
+        case .largestGap(let range), .largestRatio(let range): return range.upperBound
         case .stability(let candidates, _): return candidates.max() ?? 0
         }
     }
@@ -170,16 +173,17 @@ public enum NeighbourhoodRule: Equatable, Sendable {
     public var smallestCount: Int {
         switch self {
         case .fixed(let count): return count
-        case .largestGap(let range): return range.lowerBound
+        case .largestGap(let range), .largestRatio(let range): return range.lowerBound
         case .stability(let candidates, _): return candidates.min() ?? 0
         }
     }
 
-    /// The rule in the language's words: `M=10`, `M=auto (largest gap, 5…40)`.
+    /// The rule in the language's words: `M=10`, `M=auto (largest ratio, 5…40)`.
     public var description: String {
         switch self {
         case .fixed(let count): return "M=\(count)"
         case .largestGap(let range): return "M=auto (largest gap, \(range.lowerBound)…\(range.upperBound))"
+        case .largestRatio(let range): return "M=auto (largest ratio, \(range.lowerBound)…\(range.upperBound))"
         case .stability(let candidates, _): return "M=auto (stability of \(candidates.map(String.init).joined(separator: ", ")))"
         }
     }
@@ -243,6 +247,8 @@ public struct MutualNeighbourhood: Sendable {
             counts = [Int](repeating: count, count: n)
         case .largestGap(let range):
             counts = (0..<n).map { Self.countBeforeLargestGap(lists.neighbourDistances(of: $0), within: range) }
+        case .largestRatio(let range):
+            counts = (0..<n).map { Self.countBeforeLargestGap(lists.neighbourDistances(of: $0), within: range, relative: true) }
         case .stability(let candidates, let seed):
             let chosen = try Self.mostStableCount(unit, candidates: candidates, seed: seed)
             counts = [Int](repeating: chosen, count: n)
@@ -276,11 +282,11 @@ public struct MutualNeighbourhood: Sendable {
     }
 
     /// The m in `range` after which the ascending `distances` jump most (the first such m).
-    static func countBeforeLargestGap(_ distances: ArraySlice<Float>, within range: ClosedRange<Int>) -> Int {
+    static func countBeforeLargestGap(_ distances: ArraySlice<Float>, within range: ClosedRange<Int>, relative: Bool = false) -> Int {
         let sorted = Array(distances)
         var best = range.lowerBound, widest = -Float.infinity
         for m in range where m < sorted.count {
-            let gap = sorted[m] - sorted[m - 1]
+            let gap = relative ? sorted[m] / max(sorted[m - 1], 1e-12) : sorted[m] - sorted[m - 1]
             if gap > widest { widest = gap; best = m }
         }
         return best

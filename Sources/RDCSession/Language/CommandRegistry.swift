@@ -104,8 +104,9 @@ public enum CommandRegistry {
         Pulls each anchor's normalised embedding towards the centroid of its mutual M nearest \
         neighbours, keeping the reconstruction term. Neighbours and anchors are recomputed every \
         `refresh` epochs. Starts from the pretrained model with a fresh optimiser. `M=auto` lets \
-        the data choose M at every refresh, without labels: `Mrule=gap` gives each point the \
-        neighbours before the largest jump in its sorted distances (between `Mmin` and `Mmax`); \
+        the data choose M at every refresh, without labels: `Mrule=ratio` (the default) gives \
+        each point the neighbours before the largest ratio of consecutive sorted distances \
+        (between `Mmin` and `Mmax`), `Mrule=gap` before the largest difference; \
         `Mrule=stability` takes the M of 5, 10, 20, 40 whose mutual-neighbour graph agrees best \
         between two random subsamples. `status` and `history` report the M used.
         """,

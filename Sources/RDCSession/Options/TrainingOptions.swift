@@ -42,6 +42,8 @@ extension RefineTarget: ChoiceWord {}
 
 /// How `refine M=auto` chooses M (the README's "When K is unknown" states both rules).
 enum NeighbourRuleChoice: String, ChoiceWord {
+    /// Per point: the neighbours before the largest ratio of consecutive sorted distances (the default).
+    case ratio
     /// Per point: the neighbours before the largest gap of its sorted distances.
     case gap
     /// Per refresh: the M of 5, 10, 20, 40 whose mutual graph is most stable between subsamples.
@@ -112,12 +114,12 @@ struct RefineOptions {
                                   help: "latent: pull embeddings to neighbour centroids; input: reconstruct the neighbourhood's mean image; both; graph: parametric UMAP on the filtered kNN graph.")
     static let neighbours = OptionKey("M", .automaticOr(.integer(SharedOptions.neighbourRange)), default: .given(10),
                                       help: "Nearest neighbours per point (itself excluded); auto: chosen by the data at every refresh (`Mrule`).")
-    static let neighbourRule = OptionKey("Mrule", .choice, default: NeighbourRuleChoice.gap,
-                                         help: "How M=auto chooses: gap (per point, before its largest distance gap in Mmin…Mmax) or stability (per refresh, of 5, 10, 20, 40).")
+    static let neighbourRule = OptionKey("Mrule", .choice, default: NeighbourRuleChoice.ratio,
+                                         help: "How M=auto chooses: ratio or gap (per point, before the largest ratio or difference of consecutive sorted distances in Mmin…Mmax), or stability (per refresh, of 5, 10, 20, 40).")
     static let smallestNeighbours = OptionKey("Mmin", .integer(SharedOptions.neighbourRange), default: 5,
-                                              help: "Fewest neighbours M=auto Mrule=gap gives a point.")
+                                              help: "Fewest neighbours M=auto Mrule=ratio or gap gives a point.")
     static let largestNeighbours = OptionKey("Mmax", .integer(SharedOptions.neighbourRange), default: 40,
-                                             help: "Most neighbours M=auto Mrule=gap gives a point.")
+                                             help: "Most neighbours M=auto Mrule=ratio or gap gives a point.")
     static let declarations = [epochs.spec, neighbours.spec, neighbourRule.spec, smallestNeighbours.spec, largestNeighbours.spec, beta.spec, quantile.spec, refresh.spec,
                                learningRate.spec, batch.spec, critic.spec, target.spec, SharedOptions.track.spec]
 
@@ -135,10 +137,10 @@ struct RefineOptions {
         switch (invocation[Self.neighbours], invocation[Self.neighbourRule]) {
         case (.given(let count), _): rule = .fixed(count)
         case (.automatic, .stability): rule = .stability(candidates: NeighbourhoodRule.stabilityCandidates, seed: seed)
-        case (.automatic, .gap):
+        case (.automatic, let perPoint):
             let smallest = invocation[Self.smallestNeighbours], largest = invocation[Self.largestNeighbours]
             guard smallest <= largest else { throw CommandFailure("M=auto needs Mmin ≤ Mmax; got Mmin=\(smallest) Mmax=\(largest)") }
-            rule = .largestGap(smallest...largest)
+            rule = perPoint == .gap ? .largestGap(smallest...largest) : .largestRatio(smallest...largest)
         }
         settings = RefineSettings(
             batchSize: invocation[Self.batch], learningRate: invocation[Self.learningRate],
