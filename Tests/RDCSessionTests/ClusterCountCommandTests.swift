@@ -8,18 +8,7 @@ import XCTest
 import RDCRender
 import NumericCore
 
-final class ClusterCountCommandTests: XCTestCase {
-    private var directory: String!
-
-    override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "rdc-kscan-tests-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
+final class ClusterCountCommandTests: SessionCommandTestCase {
     func testKAutoScansPrintsTheTableAndPlotsIt() {
         let session = trainedSyntheticSession(in: directory)
         XCTAssertTrue(failureText(session, "show kscan")?.contains("no K scan yet; run `cluster k=auto` first") ?? false)

@@ -6,6 +6,21 @@ import XCTest
 @testable import RDCSession
 import RDCRender
 
+/// A test case with a fresh temporary working folder per test, removed afterwards.
+class SessionCommandTestCase: XCTestCase {
+    /// The test's working folder.
+    var directory: String!
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "rdc-\(type(of: self))-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
 extension XCTestCase {
     /// The text (tables as plain text) and images of `program`, failing the test if it fails.
     func textAndImages(_ session: Session, _ program: String, file: StaticString = #filePath,

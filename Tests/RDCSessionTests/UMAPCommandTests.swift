@@ -6,18 +6,7 @@ import XCTest
 @testable import RDCSession
 import RDCRender
 
-final class UMAPCommandTests: XCTestCase {
-    private var directory: String!
-
-    override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "rdc-umap-tests-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
+final class UMAPCommandTests: SessionCommandTestCase {
     func testClusterInAUMAPLayoutWithKMeansAndAFullMixture() {
         let session = trainedSyntheticSession(in: directory)
         let kmeans = textAndImages(session, "cluster space=umap restarts=2").text
