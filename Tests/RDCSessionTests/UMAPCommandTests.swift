@@ -9,7 +9,7 @@ import RDCRender
 final class UMAPCommandTests: SessionCommandTestCase {
     func testClusterInAUMAPLayoutWithKMeansAndAFullMixture() {
         let session = trainedSyntheticSession(in: directory)
-        let kmeans = textAndImages(session, "cluster space=umap restarts=2").text
+        let kmeans = textAndImages(session, "cluster space=umap method=kmeans restarts=2").text
         XCTAssertTrue(kmeans.contains("kmeans: 4 clusters of 200 umap embeddings"), kmeans)
         XCTAssertTrue(kmeans.contains("UMAP dims=4 neighbours=20 min_dist=0"), kmeans)
         XCTAssertTrue(kmeans.contains("500 epochs"), kmeans)
@@ -21,8 +21,21 @@ final class UMAPCommandTests: SessionCommandTestCase {
         XCTAssertTrue(gmm.contains("full covariances"), gmm)
         XCTAssertTrue(textAndImages(session, "cluster method=gmm covariance=diagonal restarts=1").text.contains("diagonal covariances"))
         // The same seed gives the same clustering.
-        let again = textAndImages(session, "cluster space=umap restarts=2").text
+        let again = textAndImages(session, "cluster space=umap method=kmeans restarts=2").text
         XCTAssertEqual(again.components(separatedBy: "cluster sizes").last, kmeans.components(separatedBy: "cluster sizes").last)
+    }
+
+    func testAUMAPLayoutIsReadOffByAFullMixtureUnlessToldOtherwise() {
+        let session = trainedSyntheticSession(in: directory)
+        let layout = textAndImages(session, "cluster space=umap restarts=1").text
+        XCTAssertTrue(layout.contains("gmm: 4 clusters of 200 umap embeddings"), layout)
+        XCTAssertTrue(layout.contains("full covariances"), layout)
+        let diagonal = textAndImages(session, "cluster space=umap covariance=diagonal restarts=1").text
+        XCTAssertTrue(diagonal.contains("gmm: 4 clusters") && diagonal.contains("diagonal covariances"), diagonal)
+        // A K scan is k-means in any space; outside UMAP the defaults stay k-means and diagonal.
+        XCTAssertTrue(textAndImages(session, "cluster space=umap k=auto kmax=6 restarts=1").text.contains("kmeans:"))
+        XCTAssertTrue(textAndImages(session, "cluster restarts=1").text.contains("kmeans: 4 clusters of 200 normalized"))
+        XCTAssertTrue(textAndImages(session, "cluster method=gmm restarts=1").text.contains("diagonal covariances"))
     }
 
     func testShowEmbeddingDrawsAUMAPLayout() {

@@ -135,7 +135,8 @@ public enum CommandRegistry {
         `restarts` runs by inertia), a Gaussian mixture with diagonal or full covariances, or \
         DBSCAN when the number of clusters is unknown (`eps`, `minpts`). `space=umap` first lays \
         the normalised embeddings out by UMAP in `dims` dimensions (fuzzy graph of `neighbours` \
-        exact nearest neighbours, spectral start, SGD) and clusters the layout. When K is \
+        exact nearest neighbours, spectral start, SGD) and clusters the layout, by default with a \
+        full-covariance mixture as N2D does (it read Fashion-MNIST better than k-means there). When K is \
         unknown: `k=auto` runs k-means for every K from `kmin` to `kmax` and keeps the best by \
         `criterion` (mean silhouette, or the gap statistic), printing the table (`show kscan` \
         plots it); `method=dbscan eps=auto` takes eps at the knee of the sorted distances to each \

@@ -32,8 +32,9 @@ struct ClusterOptions {
     static let largestK = OptionKey("kmax", .integer(1...10_000), default: 20, help: "Largest K a k=auto scan tries.")
     static let criterion = OptionKey("criterion", .choice, default: ClusterCountCriterion.silhouette,
                                      help: "How k=auto scores each K: mean silhouette, or the gap statistic (sample of ≤ 5000 points).")
-    static let method = OptionKey("method", .choice, default: ClusterMethod.kmeans,
-                               help: "Clustering algorithm; `assignments` reads self-training's centres (raw space).")
+    static let method = OptionalOptionKey("method", ValueCodec<ClusterMethod>.choice,
+                                          computed: "gmm with space=umap, else kmeans",
+                                          help: "Clustering algorithm; `assignments` reads self-training's centres (raw space).")
     static let restarts = OptionKey("restarts", .integer(1...1000), default: 20,
                                  help: "Independent runs; the best by inertia (or likelihood) is kept.")
     static let space = OptionKey("space", .choice, default: EmbeddingSpace.normalized,
@@ -44,8 +45,9 @@ struct ClusterOptions {
                                    help: "UMAP neighbours per point, the point itself included (space=umap).")
     static let minimumDistance = OptionKey("min_dist", ValueCodec<Double>.decimal(.from(0, to: 1)), default: 0,
                                         help: "UMAP's smallest distance between laid-out points (space=umap).")
-    static let covariance = OptionKey("covariance", .choice, default: CovarianceType.diagonal,
-                                   help: "Covariance matrices of the mixture's components (gmm).")
+    static let covariance = OptionalOptionKey("covariance", ValueCodec<CovarianceType>.choice,
+                                              computed: "full with space=umap, else diagonal",
+                                              help: "Covariance matrices of the mixture's components (gmm).")
     static let eps = OptionKey("eps", .automaticOr(ValueCodec<Float>.decimal(.above(0))), default: .given(0.5),
                                help: "Neighbourhood radius (dbscan); auto takes the knee of the sorted minpts-distances.")
     static let minimumPoints = OptionKey("minpts", .integer(1...10_000), default: 5,
@@ -75,13 +77,15 @@ struct ClusterOptions {
         smallestK = invocation[Self.smallestK]
         largestK = invocation[Self.largestK]
         criterion = invocation[Self.criterion]
-        method = invocation[Self.method]
         restarts = invocation[Self.restarts]
         space = invocation[Self.space]
+        // A K scan runs k-means whatever the space; a UMAP layout is read off by a full mixture.
+        let scans = invocation[Self.k].map { $0.given == nil } ?? false
+        method = invocation[Self.method] ?? (space == .umap && !scans ? .gmm : .kmeans)
         dimensions = invocation[Self.dimensions]
         neighbours = invocation[Self.neighbours]
         minimumDistance = invocation[Self.minimumDistance]
-        covariance = invocation[Self.covariance]
+        covariance = invocation[Self.covariance] ?? (space == .umap ? .full : .diagonal)
         eps = invocation[Self.eps]
         minimumPoints = invocation[Self.minimumPoints]
     }
