@@ -64,7 +64,7 @@ struct UMAPCommand: ParsableCommand {
         let layout = result.embedding
         try SafeFile.write(NumericArray.float32(layout.storage, rows: layout.batchSize, columns: layout.itemSize).npyBytes,
                            to: output)
-        let report: [String: Any] = [
+        var report: [String: Any] = [
             "n": points.batchSize, "d": points.itemSize, "dims": dims, "neighbours": neighbours, "min_dist": minDist,
             "epochs": result.epochs, "initialisation": result.initialisation.rawValue, "a": result.curve.a, "b": result.curve.b,
             "graph_entries": result.graphEntries, "graph_components": result.graphComponents, "threads": ComputeThreads.count,
@@ -72,6 +72,9 @@ struct UMAPCommand: ParsableCommand {
                         "init": result.seconds.initialisation, "layout": result.seconds.layout],
             "cpu": MachineDescription.cpuModel,
         ]
+        if let spectral = result.spectralStart {
+            report["lanczos"] = ["steps": spectral.steps, "residual": spectral.residual, "converged": spectral.converged]
+        }
         let json = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
         print(String(decoding: json, as: UTF8.self))
     }

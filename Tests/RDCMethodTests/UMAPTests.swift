@@ -150,7 +150,9 @@ final class UMAPTests: XCTestCase {
         for i in 0..<n { for c in 0..<d { values[i * d + c] = generator.nextNormal() + (c == 0 && i % 2 == 0 ? 2.5 : 0) } }
         let graph = FuzzySimplicialSet.graph(try NearestNeighbours.search(Tensor(shape: [n, d], storage: values), neighbours: 9))
         XCTAssertEqual(graph.components().count, 1)
-        let lanczos = try XCTUnwrap(SpectralInitialisation.laplacianEigenvectors(graph, dimensions: 2, seed: 1))
+        let eigenmap = try XCTUnwrap(SpectralInitialisation.laplacianEigenmap(graph, dimensions: 2, seed: 1))
+        XCTAssertTrue(eigenmap.converged, "residual \(eigenmap.largestResidual) after \(eigenmap.steps) steps")
+        let lanczos = eigenmap.vectors
         // Dense oracle: the largest eigenvectors of D^(−½) W D^(−½) are the smallest of the Laplacian.
         var degree = [Double](repeating: 0, count: n)
         for i in 0..<n { for p in graph.rowStarts[i]..<graph.rowStarts[i + 1] { degree[i] += Double(graph.weights[p]) } }
@@ -168,6 +170,41 @@ final class UMAPTests: XCTestCase {
             var dot: Float = 0
             for i in 0..<n { dot += expected[i] * lanczos[i * 2 + column] }
             XCTAssertEqual(abs(dot), 1, accuracy: 1e-3, "eigenvector \(column + 1)")
+        }
+    }
+
+    func testSpectralStartConvergesOnAClusteredGraph() throws {
+        // Eight touching blobs along a line: the 7 wanted eigenvalues sit close together near 0,
+        // where stopping Lanczos early leaves the vectors mixed (a residual of 0.05 fails below).
+        var generator = SeededGenerator(seed: 5)
+        let blobs = 8, perBlob = 50, d = 3, n = blobs * perBlob, dimensions = 7
+        var values = [Float](repeating: 0, count: n * d)
+        for i in 0..<n { for c in 0..<d { values[i * d + c] = 0.5 * generator.nextNormal() + (c == 0 ? 2 * Float(i / perBlob) : 0) } }
+        let graph = FuzzySimplicialSet.graph(try NearestNeighbours.search(Tensor(shape: [n, d], storage: values), neighbours: 9))
+        XCTAssertEqual(graph.components().count, 1)
+        let eigenmap = try XCTUnwrap(SpectralInitialisation.laplacianEigenmap(graph, dimensions: dimensions, seed: 3))
+        XCTAssertTrue(eigenmap.converged, "residual \(eigenmap.largestResidual) after \(eigenmap.steps) steps")
+        XCTAssertLessThan(eigenmap.steps, n - 1, "stops when converged, not at the limit")
+        var degree = [Double](repeating: 0, count: n)
+        for i in 0..<n { for p in graph.rowStarts[i]..<graph.rowStarts[i + 1] { degree[i] += Double(graph.weights[p]) } }
+        var matrix = [Float](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for p in graph.rowStarts[i]..<graph.rowStarts[i + 1] {
+                let j = Int(graph.columns[p])
+                matrix[i * n + j] = Float(Double(graph.weights[p]) / (degree[i] * degree[j]).squareRoot())
+            }
+        }
+        let dense = try SymmetricEigen.largest(matrix, size: n, count: dimensions + 1)
+        // Each dense eigenvector lies in the span of ours (which are orthonormal up to rounding).
+        for column in 1...dimensions {
+            let expected = dense.vectors[column]
+            var projected: Float = 0
+            for ours in 0..<dimensions {
+                var dot: Float = 0
+                for i in 0..<n { dot += expected[i] * eigenmap.vectors[i * dimensions + ours] }
+                projected += dot * dot
+            }
+            XCTAssertEqual(projected, 1, accuracy: 1e-3, "dense eigenvector \(column)")
         }
     }
 

@@ -5,29 +5,46 @@
 import Foundation
 import NumericCore
 
+/// The spectral start and how far Lanczos went for it.
+public struct LaplacianEigenmap: Sendable {
+    /// The eigenvectors, `[n, dimensions]` row-major, by increasing Laplacian eigenvalue.
+    public let vectors: [Float]
+    /// Lanczos steps taken.
+    public let steps: Int
+    /// The largest residual ‖B y − θ y‖ of the wanted Ritz pairs (B = (I + D^(−½) W D^(−½)) / 2).
+    public let largestResidual: Double
+    /// Whether every wanted pair reached the tolerance before the step limit.
+    public let converged: Bool
+}
+
 /// Laplacian eigenmaps of a fuzzy graph (umap-learn's `spectral_layout`).
 ///
 /// Why Lanczos and not a dense LAPACK solve: the Laplacian has ~2·k·N entries, so one product
 /// with it is cheap, while a dense eigen-solve costs O(N³) time and N² memory (70,000 points:
-/// 20 GB). Lanczos with full reorthogonalisation needs `steps` sparse products plus O(N·steps²)
-/// work, seconds for 70,000 points, and its extreme Ritz vectors converge first — the ones
-/// wanted here. The dense solve (`SymmetricEigen`) is its oracle in the tests.
+/// 20 GB). Lanczos with full reorthogonalisation needs one sparse product and two passes of
+/// classical Gram–Schmidt (BLAS) over the basis per step, seconds for 70,000 points; its extreme
+/// Ritz vectors converge first — the ones wanted here. It runs until the wanted Ritz pairs'
+/// residuals fall below the tolerance, as ARPACK (umap-learn's `eigsh`) does: a fixed 60 steps
+/// left the 10 wanted vectors of a clustered graph unconverged (digits embeddings: k-means on
+/// the layout .805–.888 over 10 seeds, median .832; converged after 140 steps: .881–.927, median
+/// .887, umap-learn .883). The dense solve (`SymmetricEigen`) is its oracle in the tests.
 public enum SpectralInitialisation {
-    /// The `dimensions` eigenvectors (`[n, dimensions]`, row-major) of L = I − D^(−½) W D^(−½)
-    /// with the smallest eigenvalues above the trivial 0 (whose eigenvector ∝ D^(½)·1 is
-    /// projected out), by increasing eigenvalue; nil when the graph is not connected (L then
-    /// has several zero eigenvalues and the eigenvectors mark components, not structure) or has
-    /// fewer than `dimensions + 2` vertices.
+    /// The `dimensions` eigenvectors of L = I − D^(−½) W D^(−½) with the smallest eigenvalues
+    /// above the trivial 0 (whose eigenvector ∝ D^(½)·1 is projected out); nil when the graph is
+    /// not connected (L then has several zero eigenvalues and the eigenvectors mark components,
+    /// not structure) or has fewer than `dimensions + 2` vertices.
     ///
     /// - Parameters:
-    ///   - steps: Lanczos steps (default max(3·dimensions + 30, 60), at most n − 1).
+    ///   - tolerance: the residual every wanted Ritz pair must reach (the operator's spectrum lies in [0, 1]).
+    ///   - maximumSteps: Lanczos steps at most (default min(n − 1, max(300, 3·dimensions + 30)));
+    ///     the basis holds that many vectors of n doubles.
     ///   - seed: seed of the random start vector.
-    public static func laplacianEigenvectors(_ graph: FuzzyGraph, dimensions: Int, steps: Int? = nil,
-                                             seed: UInt64 = 0) -> [Float]? {
+    public static func laplacianEigenmap(_ graph: FuzzyGraph, dimensions: Int, tolerance: Double = 1e-5,
+                                         maximumSteps: Int? = nil, seed: UInt64 = 0) -> LaplacianEigenmap? {
         let n = graph.vertexCount
         guard dimensions >= 1, n >= dimensions + 2, graph.components().count == 1 else { return nil }
-        let m = min(n - 1, steps ?? max(3 * dimensions + 30, 60))
-        guard m >= dimensions else { return nil }
+        let limit = min(n - 1, maximumSteps ?? max(300, 3 * dimensions + 30))
+        guard limit >= dimensions else { return nil }
         var scale = [Double](repeating: 0, count: n)
         var trivial = [Double](repeating: 0, count: n)
         for row in 0..<n {
@@ -37,65 +54,85 @@ public enum SpectralInitialisation {
             trivial[row] = degree.squareRoot()
         }
         normalise(&trivial)
-        // Lanczos on (I + D^(−½) W D^(−½)) / 2, whose eigenvalues 1 − λ/2 lie in [0, 1]: the
-        // largest of it are the smallest λ of L.
-        var basis = [Double](repeating: 0, count: (m + 1) * n)
+        // Lanczos on B = (I + D^(−½) W D^(−½)) / 2, whose eigenvalues 1 − λ/2 lie in [0, 1]: the
+        // largest of B are the smallest λ of L. The trivial vector is the basis's row 0, so the
+        // Gram–Schmidt passes keep every later row orthogonal to it.
+        var basis = [Double](repeating: 0, count: (limit + 2) * n)
         var diagonal: [Double] = [], offDiagonal: [Double] = []
         var generator = SeededGenerator(seed: seed)
-        var vector = (0..<n).map { _ in Double(generator.nextNormal()) }
-        orthogonalise(&vector, against: trivial)
-        normalise(&vector)
-        var work = [Double](repeating: 0, count: n)
-        var count = 0
+        var work = (0..<n).map { _ in Double(generator.nextNormal()) }
+        var dots = [Double](repeating: 0, count: limit + 2)
+        var ritz: (values: [Float], vectors: [[Float]])?
+        var ritzSteps = 0, residual = Double.infinity
         basis.withUnsafeMutableBufferPointer { q in
-            for j in 0..<n { q[j] = vector[j] }
-            for step in 0..<m {
-                let current = UnsafeBufferPointer(rebasing: q[(step * n)..<((step + 1) * n)])
+            let rows = q.baseAddress!
+            for i in 0..<n { rows[i] = trivial[i] }
+            // Orthogonalises `work` against rows 0…last of the basis, twice ("twice is enough").
+            func orthogonalise(through last: Int) {
+                work.withUnsafeMutableBufferPointer { w in
+                    dots.withUnsafeMutableBufferPointer { c in
+                        for _ in 0..<2 {
+                            gemv(rows: last + 1, columns: n, a: rows, x: w.baseAddress!, y: c.baseAddress!)
+                            gemv(transpose: true, rows: last + 1, columns: n, alpha: -1, a: rows, x: c.baseAddress!, beta: 1, y: w.baseAddress!)
+                        }
+                    }
+                }
+            }
+            orthogonalise(through: 0)
+            guard normalise(&work) > 0 else { return }
+            for i in 0..<n { rows[n + i] = work[i] }
+            for step in 0..<limit {
+                let current = UnsafeBufferPointer(start: rows + (step + 1) * n, count: n)
                 multiply(graph, scale: scale, current, into: &work)
                 var alpha = 0.0
                 for i in 0..<n { alpha += work[i] * current[i] }
                 diagonal.append(alpha)
-                count = step + 1
-                // Full reorthogonalisation, twice ("twice is enough"), also against the trivial vector.
-                for _ in 0..<2 {
-                    orthogonalise(&work, against: trivial)
-                    for previous in 0...step {
-                        let row = q.baseAddress! + previous * n
-                        var dot = 0.0
-                        for i in 0..<n { dot += work[i] * row[i] }
-                        for i in 0..<n { work[i] -= dot * row[i] }
+                orthogonalise(through: step + 1)
+                let norm = normalise(&work)
+                let count = step + 1
+                // The residual of Ritz pair y = Q s is ‖B y − θ y‖ = β · |s_last|; checked every 10 steps.
+                let exhausted = norm < 1e-12 || step == limit - 1
+                if count >= dimensions, exhausted || (count >= dimensions + 10 && count % 10 == 0) {
+                    if let pairs = try? SymmetricEigen.largest(tridiagonal(diagonal, offDiagonal), size: count, count: dimensions) {
+                        ritz = pairs
+                        ritzSteps = count
+                        residual = pairs.vectors.map { norm * Double(abs($0[count - 1])) }.max() ?? 0
+                        if residual <= tolerance { break }
                     }
                 }
-                var norm = 0.0
-                for value in work { norm += value * value }
-                norm = norm.squareRoot()
-                if step == m - 1 || norm < 1e-9 { break }
+                if exhausted { break }
                 offDiagonal.append(norm)
-                let next = q.baseAddress! + (step + 1) * n
-                for i in 0..<n { next[i] = work[i] / norm }
+                for i in 0..<n { rows[(step + 2) * n + i] = work[i] }
             }
         }
-        guard count >= dimensions else { return nil }
-        var tridiagonal = [Float](repeating: 0, count: count * count)
-        for i in 0..<count {
-            tridiagonal[i * count + i] = Float(diagonal[i])
-            if i + 1 < count {
-                tridiagonal[i * count + i + 1] = Float(offDiagonal[i])
-                tridiagonal[(i + 1) * count + i] = Float(offDiagonal[i])
-            }
-        }
-        guard let ritz = try? SymmetricEigen.largest(tridiagonal, size: count, count: dimensions) else { return nil }
+        guard let ritz else { return nil }
         var result = [Float](repeating: 0, count: n * dimensions)
+        var combined = [Double](repeating: 0, count: n)
         for (column, coefficients) in ritz.vectors.enumerated() {
-            var combined = [Double](repeating: 0, count: n)
-            for (step, coefficient) in coefficients.enumerated() {
-                let c = Double(coefficient)
-                for i in 0..<n { combined[i] += c * basis[step * n + i] }
+            let weights = coefficients.map(Double.init)
+            basis.withUnsafeBufferPointer { q in
+                weights.withUnsafeBufferPointer { s in
+                    gemv(transpose: true, rows: ritzSteps, columns: n, a: q.baseAddress! + n, x: s.baseAddress!, y: &combined)
+                }
             }
             normalise(&combined)
             for i in 0..<n { result[i * dimensions + column] = Float(combined[i]) }
         }
-        return result
+        return LaplacianEigenmap(vectors: result, steps: ritzSteps, largestResidual: residual, converged: residual <= tolerance)
+    }
+
+    /// The symmetric tridiagonal matrix with `diagonal` and the leading `diagonal.count − 1` of `offDiagonal`, dense.
+    private static func tridiagonal(_ diagonal: [Double], _ offDiagonal: [Double]) -> [Float] {
+        let count = diagonal.count
+        var matrix = [Float](repeating: 0, count: count * count)
+        for i in 0..<count {
+            matrix[i * count + i] = Float(diagonal[i])
+            if i + 1 < count {
+                matrix[i * count + i + 1] = Float(offDiagonal[i])
+                matrix[(i + 1) * count + i] = Float(offDiagonal[i])
+            }
+        }
+        return matrix
     }
 
     /// out = (x + D^(−½) W D^(−½) x) / 2.
@@ -116,16 +153,13 @@ public enum SpectralInitialisation {
         }
     }
 
-    private static func orthogonalise(_ vector: inout [Double], against unit: [Double]) {
-        var dot = 0.0
-        for i in vector.indices { dot += vector[i] * unit[i] }
-        for i in vector.indices { vector[i] -= dot * unit[i] }
-    }
-
-    private static func normalise(_ vector: inout [Double]) {
+    /// Scales `vector` to unit length (unless it is 0) and returns its former length.
+    @discardableResult
+    private static func normalise(_ vector: inout [Double]) -> Double {
         var norm = 0.0
         for value in vector { norm += value * value }
         norm = norm.squareRoot()
         if norm > 0 { for i in vector.indices { vector[i] /= norm } }
+        return norm
     }
 }

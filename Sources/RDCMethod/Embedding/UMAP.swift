@@ -70,6 +70,8 @@ public struct UMAPResult: Sendable {
     public let curve: UMAPCurve
     /// SGD epochs run.
     public let epochs: Int
+    /// The spectral start's Lanczos steps, residual and convergence, nil for another start.
+    public let spectralStart: (steps: Int, residual: Double, converged: Bool)?
     /// Entries of the fuzzy graph (each undirected edge twice) and its connected components.
     public let graphEntries: Int, graphComponents: Int
     /// Seconds spent in the kNN search, the fuzzy set, the start and the SGD.
@@ -103,7 +105,7 @@ public enum UMAP {
         let components = graph.components().count
         let graphSeconds = clock.lap()
         var generator = SeededGenerator(seed: settings.seed)
-        let (initial, used) = try initialLayout(matrix, graph: graph, settings: settings, generator: &generator)
+        let (initial, used, eigenmap) = try initialLayout(matrix, graph: graph, settings: settings, generator: &generator)
         let initialisationSeconds = clock.lap()
         var start = initial
         let curve = UMAPCurve.fit(minimumDistance: settings.minimumDistance, spread: settings.spread)
@@ -113,20 +115,22 @@ public enum UMAP {
         UMAPLayout.optimise(&start, dimensions: dimensions, graph: graph, settings: layout,
                             seed: generator.next(), threads: threads, shouldStop: shouldStop)
         let layoutSeconds = clock.lap()
-        return UMAPResult(embedding: Tensor(shape: [n, dimensions], storage: start), initialisation: used, curve: curve,
-                          epochs: epochs, graphEntries: graph.entryCount, graphComponents: components,
+        return UMAPResult(embedding: Tensor(shape: [n, dimensions], storage: start), initialisation: used, curve: curve, epochs: epochs,
+                          spectralStart: eigenmap.map { ($0.steps, $0.largestResidual, $0.converged) }, graphEntries: graph.entryCount, graphComponents: components,
                           seconds: (neighbourSeconds, graphSeconds, initialisationSeconds, layoutSeconds))
     }
 
     /// The start layout, scaled as umap-learn does: spectral and PCA coordinates stretched to a
     /// largest magnitude of 10 plus N(0, 10⁻⁴) noise; then every column min–max scaled to [0, 10].
-    static func initialLayout(_ points: Tensor, graph: FuzzyGraph, settings: UMAPSettings,
-                              generator: inout SeededGenerator) throws -> ([Float], UMAPInitialisation) {
+    static func initialLayout(_ points: Tensor, graph: FuzzyGraph, settings: UMAPSettings, generator: inout SeededGenerator)
+        throws -> ([Float], UMAPInitialisation, LaplacianEigenmap?) {
         let n = points.batchSize, dimensions = settings.dimensions
         var layout: [Float]? = nil
         var used = settings.initialisation
+        var eigenmap: LaplacianEigenmap?
         if used == .spectral {
-            layout = SpectralInitialisation.laplacianEigenvectors(graph, dimensions: dimensions, seed: generator.next())
+            eigenmap = SpectralInitialisation.laplacianEigenmap(graph, dimensions: dimensions, seed: generator.next())
+            layout = eigenmap?.vectors
             if layout == nil { used = .pca }
         }
         if used == .pca {
@@ -150,7 +154,7 @@ public enum UMAP {
             let scale: Float = high > low ? 10 / (high - low) : 0
             for row in 0..<n { values[row * dimensions + column] = (values[row * dimensions + column] - low) * scale }
         }
-        return (values, used)
+        return (values, used, eigenmap)
     }
 }
 

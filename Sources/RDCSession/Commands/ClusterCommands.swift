@@ -155,7 +155,8 @@ extension SessionState {
     /// "spectral start, 200 epochs, 12.3 s".
     static func describe(_ layout: UMAPResult) -> String {
         let seconds = layout.seconds.neighbours + layout.seconds.graph + layout.seconds.initialisation + layout.seconds.layout
-        return "\(layout.initialisation.rawValue) start, \(layout.epochs) epochs, \(String(format: "%.1f", seconds)) s"
+        let lanczos = layout.spectralStart.map { " (Lanczos, \($0.steps) steps\($0.converged ? "" : ", not converged: residual " + String(format: "%.1e", $0.residual)))" } ?? ""
+        return "\(layout.initialisation.rawValue) start\(lanczos), \(layout.epochs) epochs, \(String(format: "%.1f", seconds)) s"
     }
 
     /// Each cluster value with its size, in increasing value (noise, -1, first).
