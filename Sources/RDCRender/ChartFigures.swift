@@ -160,20 +160,39 @@ extension Figures {
     /// Dashed vertical lines at the boundaries, each label in a white box near the top, one row
     /// lower for each boundary so that close boundaries do not overwrite each other's labels.
     static func drawPhaseBoundaries(_ boundaries: [PhaseBoundary], in plot: PlotArea, on canvas: inout Canvas) {
-        let padding = Style.px(3)
-        let font = plot.fonts.label
-        let rowHeight = font.lineHeight + 3 * padding
-        for (row, boundary) in boundaries.enumerated() {
+        drawPhaseLines(boundaries, in: plot, on: &canvas)
+        drawPhaseLabels(boundaries, over: plot, top: plot.top + Style.px(4), rowLimit: plot.height, on: &canvas)
+    }
+
+    /// The dashed vertical line of each boundary across the plot.
+    static func drawPhaseLines(_ boundaries: [PhaseBoundary], in plot: PlotArea, on canvas: inout Canvas) {
+        for boundary in boundaries {
             let x = plot.point(boundary.position, plot.y.upper).x
             canvas.dashedLine(from: PixelPoint(x: x, y: Double(plot.top)), to: PixelPoint(x: x, y: Double(plot.top + plot.height)),
                               color: Style.secondaryInk, width: Double(Style.px(1)), dash: Double(Style.px(5)), gap: Double(Style.px(3)))
+        }
+    }
+
+    /// The height of one row of boundary labels.
+    static func phaseLabelRowHeight(_ fonts: FigureFonts) -> Int {
+        fonts.label.lineHeight + 3 * Style.px(3)
+    }
+
+    /// Each boundary's label centred on its x (kept inside the plot's width) in a white box, the
+    /// first at `top` and each next one row lower, wrapping within `rowLimit` pixels.
+    static func drawPhaseLabels(_ boundaries: [PhaseBoundary], over plot: PlotArea, top: Int, rowLimit: Int, on canvas: inout Canvas) {
+        let padding = Style.px(3)
+        let font = plot.fonts.label
+        let rowHeight = phaseLabelRowHeight(plot.fonts)
+        for (row, boundary) in boundaries.enumerated() {
+            let x = plot.point(boundary.position, plot.y.upper).x
             let labelWidth = font.width(of: boundary.label)
             let centerX = min(max(Int(x.rounded()), plot.left + labelWidth / 2 + padding),
                               plot.left + plot.width - labelWidth / 2 - padding)
-            let top = plot.top + Style.px(4) + (row * rowHeight) % max(plot.height - rowHeight, 1)
-            canvas.fillRect(x: centerX - labelWidth / 2 - padding, y: top - padding, width: labelWidth + 2 * padding,
+            let labelTop = top + (row * rowHeight) % max(rowLimit - rowHeight, 1)
+            canvas.fillRect(x: centerX - labelWidth / 2 - padding, y: labelTop - padding, width: labelWidth + 2 * padding,
                             height: font.lineHeight + 2 * padding, color: .white)
-            canvas.text(boundary.label, x: centerX, y: top, font: font, color: Style.ink, alignment: .center)
+            canvas.text(boundary.label, x: centerX, y: labelTop, font: font, color: Style.ink, alignment: .center)
         }
     }
 

@@ -20,7 +20,8 @@ extension Figures {
     private static let metricColumns = 2
 
     /// A grid of panels, two per row, one per series: each measured value as a dot joined to the
-    /// next measured one, the phase boundaries dashed in every panel, the epoch axis shared.
+    /// next measured one, the phase boundaries dashed in every panel and named once, in a strip
+    /// above each column (so no label covers a measure), the epoch axis shared.
     /// Throws if there are no series, a series has no finite value, or a boundary is invalid.
     public static func metricPanels(series: [MetricSeries], phaseBoundaries: [PhaseBoundary], title: String,
                                     xLabel: String = "epoch (all phases)") throws -> RenderedImage {
@@ -45,18 +46,25 @@ extension Figures {
         let cellHeight = panelTitleBand + metricPlotSize.height + PlotArea.bottomGutter(fonts: fonts) + Style.px(8)
         let rows = (series.count + metricColumns - 1) / metricColumns
         let columns = min(series.count, metricColumns)
-        var sheet = try TitledSheet(title: title, fonts: fonts, contentWidth: columns * cellWidth, contentHeight: rows * cellHeight)
+        let labelRowHeight = phaseLabelRowHeight(fonts)
+        let labelStrip = phaseBoundaries.isEmpty ? 0 : phaseBoundaries.count * labelRowHeight + Style.px(2)
+        var sheet = try TitledSheet(title: title, fonts: fonts, contentWidth: columns * cellWidth,
+                                    contentHeight: labelStrip + rows * cellHeight)
         let lineWidth = Double(Style.density) * 1.25
         for (index, measure) in series.enumerated() {
             let cellLeft = sheet.contentLeft + (index % metricColumns) * cellWidth
-            let cellTop = sheet.contentTop + (index / metricColumns) * cellHeight
+            let cellTop = sheet.contentTop + labelStrip + (index / metricColumns) * cellHeight
             let plot = PlotArea(left: cellLeft + gutter, top: cellTop + panelTitleBand, width: metricPlotSize.width,
                                 height: metricPlotSize.height, x: xAxis, y: yAxes[index], fonts: fonts)
             sheet.canvas.text(measure.name, x: plot.left + plot.width / 2, y: cellTop, font: fonts.label,
                               color: Style.ink, alignment: .center)
             // The epoch axis is shared: only the bottom row names it.
             plot.drawAxes(on: &sheet.canvas, xTitle: index / metricColumns == rows - 1 ? xLabel : "", yTitle: "")
-            drawPhaseBoundaries(phaseBoundaries, in: plot, on: &sheet.canvas)
+            drawPhaseLines(phaseBoundaries, in: plot, on: &sheet.canvas)
+            if index < metricColumns, labelStrip > 0 {
+                drawPhaseLabels(phaseBoundaries, over: plot, top: sheet.contentTop + Style.px(3), rowLimit: labelStrip + labelRowHeight,
+                                on: &sheet.canvas)
+            }
             let color = Palette.categoryColor(index)
             var previous: PixelPoint?
             for (epoch, value) in measure.values.enumerated() where value.isFinite {
