@@ -8,7 +8,7 @@
 //   RDCMethod   (models, trainers, clustering, metrics, data)   RDCRender (PNG pictures)
 //     └─ ModelExchange (the trained networks as ONNX models and safetensors weights)
 //   NumericCore (tensors, layers, losses, optimisers, kNN, k-means on BLAS; convolutions on oneDNN)
-//   CBLAS, CDNNL, CZMQ, CPNG, CZlib, CFreeType (thin system-library targets); SignalPipe (SIGINT for both front ends);
+//   CBLAS, CDNNL, CZMQ, CPNG, CZlib, CFreeType (thin system-library targets), CPrefetch (a header); SignalPipe (SIGINT for both front ends);
 //   SafeFiles (atomic writes and plain-words file errors, for every layer)
 import PackageDescription
 
@@ -37,10 +37,12 @@ let package = Package(
         .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
         // oneDNN 2.x has no pkg-config file; its module map links dnnl and libgomp.
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        // Header only: a software prefetch for UMAP's SGD (Swift has no intrinsic for it).
+        .systemLibrary(name: "CPrefetch"),
 
         .target(name: "SafeFiles"),
         .target(name: "NumericCore", dependencies: ["CBLAS", "CDNNL", "SafeFiles"], swiftSettings: optimised),
-        .target(name: "RDCMethod", dependencies: ["NumericCore", "CZlib", "SafeFiles"], swiftSettings: optimised),
+        .target(name: "RDCMethod", dependencies: ["NumericCore", "CZlib", "CPrefetch", "SafeFiles"], swiftSettings: optimised),
         .target(name: "RDCRender", dependencies: ["CPNG", "CFreeType", "SafeFiles"], swiftSettings: optimised),
         .target(name: "ModelExchange", dependencies: ["RDCMethod", "NumericCore", "SafeFiles",
                                                       .product(name: "SwiftProtobuf", package: "swift-protobuf")],

@@ -1,7 +1,9 @@
-// Layer: method (R-DC), embedding. May use NumericCore only; never the session, sockets or pictures.
+// Layer: method (R-DC), embedding. May use NumericCore (and CPrefetch's one inline function) only;
+// never the session, sockets or pictures.
 // UMAP's layout: stochastic gradient descent on the fuzzy cross-entropy with negative sampling
 // (umap-learn's `optimize_layout_euclidean`), made deterministic for a seed at a fixed thread count.
 
+import CPrefetch
 import Foundation
 import NumericCore
 
@@ -144,10 +146,11 @@ public enum UMAPLayout {
         let pending = ranges.count > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: ranges.count * n * dimensions) : nil
         pending?.initialize(repeating: 0, count: ranges.count * n * dimensions)
         let generators = UnsafeMutablePointer<SampleStream>.allocate(capacity: ranges.count)
-        let sink = UnsafeMutablePointer<UInt32>.allocate(capacity: ranges.count)
+        // Each worker's next `lookahead` negative samples, drawn early so their rows can be prefetched.
+        let upcoming = UnsafeMutablePointer<Int>.allocate(capacity: ranges.count * lookahead)
         defer {
             nextSample.deallocate(); perNegative.deallocate(); nextNegative.deallocate(); frozen.deallocate(); pending?.deallocate()
-            generators.deinitialize(count: ranges.count); generators.deallocate(); sink.deallocate()
+            generators.deinitialize(count: ranges.count); generators.deallocate(); upcoming.deallocate()
         }
         for entry in 0..<entries {
             nextSample[entry] = plan.epochsPerSample[entry]
@@ -182,11 +185,23 @@ public enum UMAPLayout {
                                 let owned = ranges[worker]
                                 let low = owned.lowerBound, high = owned.upperBound
                                 var generator = generators[worker]
-                                var upcoming = generator.index(below: n), touched: UInt32 = 0
-                                defer { generators[worker] = generator; sink[worker] = touched }
+                                defer { generators[worker] = generator }
                                 @inline(__always) func point(_ vertex: Int) -> UnsafePointer<Float> {
                                     vertex >= low && vertex < high ? UnsafePointer(live + vertex * dimensions)
                                         : UnsafePointer(frozen + vertex * dimensions)
+                                }
+                                // A ring of the stream's next indices: each is prefetched when drawn and
+                                // used `lookahead` samples later, so its cache miss overlaps the work between.
+                                let ring = upcoming + worker * lookahead
+                                var slot = 0
+                                @inline(__always) func prefetchRow(_ vertex: Int) {
+                                    let row = point(vertex)
+                                    rdc_prefetch_for_read(row)
+                                    rdc_prefetch_for_read(row + (dimensions - 1))  // a row may straddle two lines
+                                }
+                                for index in 0..<lookahead {
+                                    ring[index] = generator.index(below: n)
+                                    prefetchRow(ring[index])
                                 }
                                 for head in owned {
                                     let current = live + head * dimensions
@@ -213,12 +228,10 @@ public enum UMAPLayout {
                                         let negatives = Int((now - nextNegative[entry]) / perNegative[entry])
                                         guard negatives > 0 else { continue }
                                         for _ in 0..<negatives {
-                                            // The stream is read one index ahead and that row touched now, so
-                                            // its cache miss overlaps this sample's arithmetic.
-                                            let sample = upcoming
-                                            upcoming = generator.index(below: n)
-                                            let ahead = point(upcoming)
-                                            touched &+= ahead[0].bitPattern &+ ahead[dimensions - 1].bitPattern
+                                            let sample = ring[slot]
+                                            ring[slot] = generator.index(below: n)
+                                            prefetchRow(ring[slot])
+                                            slot = slot + 1 == lookahead ? 0 : slot + 1
                                             if sample == head { continue }
                                             let far = point(sample)
                                             var distance: Float = 0
@@ -245,6 +258,9 @@ public enum UMAPLayout {
 
     @inline(__always)
     private static func clip(_ value: Float) -> Float { min(4, max(-4, value)) }
+
+    /// How many negative samples ahead of their use their rows are prefetched.
+    private static let lookahead = 8
 }
 
 /// The negative-sample stream of one worker: xorshift128+ (seeded from `SeededGenerator`),
