@@ -1,6 +1,7 @@
 # Layer: Python checks (tooling). The `rdc` executable as a shell user meets it, checked against
 # what the kernel tells Jupyter; touches only the kernel it starts.
-"""``rdc --version`` and the kernel's ``kernel_info`` report the same version."""
+"""``rdc --version`` and the kernel's ``kernel_info`` report the same version; ``rdc quality``
+runs the paper's ablation and prints a row per arm."""
 
 from __future__ import annotations
 
@@ -20,3 +21,14 @@ def test_version_flag_prints_the_version_kernel_info_reports(rdc_binary: Path):
     with running_kernel() as (_, client):
         reply = shell_reply(client, client.kernel_info(), timeout=10)
     assert printed.stdout == reply["content"]["implementation_version"] + "\n"
+
+
+def test_quality_runs_every_arm_of_the_ablation(rdc_binary: Path):
+    # One epoch per phase on the synthetic shapes: the command's plumbing, not its scores.
+    printed = subprocess.run([str(rdc_binary), "quality", "--data", "synthetic", "--pretrain", "1", "--refine", "1",
+                              "--selftrain", "1", "--targets", "latent,graph", "--restarts", "2", "--raw-restarts", "0",
+                              "--threads", "1"], capture_output=True, text=True, timeout=600)
+    assert printed.returncode == 0, printed.stderr
+    rows = [line.split()[2] for line in printed.stdout.splitlines() if line.startswith("seed 0 ")]
+    assert rows == ["P1", "P1+P2", "P1+P2+P3", "P1+P2", "P1+P3"], printed.stdout
+    assert "target=graph" in printed.stdout and "ACC" in printed.stdout, printed.stdout
