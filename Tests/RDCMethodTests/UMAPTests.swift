@@ -154,6 +154,20 @@ final class UMAPTests: XCTestCase {
         XCTAssertTrue(eigenmap.converged, "residual \(eigenmap.largestResidual) after \(eigenmap.steps) steps")
         let lanczos = eigenmap.vectors
         // Dense oracle: the largest eigenvectors of D^(−½) W D^(−½) are the smallest of the Laplacian.
+        let matrix = Self.normalisedAdjacency(graph)
+        let dense = try SymmetricEigen.largest(matrix, size: n, count: 3)
+        XCTAssertEqual(dense.values[0], 1, accuracy: 1e-4, "the trivial eigenvalue")
+        for column in 0..<2 {
+            let expected = dense.vectors[column + 1]
+            var dot: Float = 0
+            for i in 0..<n { dot += expected[i] * lanczos[i * 2 + column] }
+            XCTAssertEqual(abs(dot), 1, accuracy: 1e-3, "eigenvector \(column + 1)")
+        }
+    }
+
+    /// D^(−½) W D^(−½) of `graph`, dense and row-major: the oracle of the spectral start.
+    private static func normalisedAdjacency(_ graph: FuzzyGraph) -> [Float] {
+        let n = graph.vertexCount
         var degree = [Double](repeating: 0, count: n)
         for i in 0..<n { for p in graph.rowStarts[i]..<graph.rowStarts[i + 1] { degree[i] += Double(graph.weights[p]) } }
         var matrix = [Float](repeating: 0, count: n * n)
@@ -163,14 +177,7 @@ final class UMAPTests: XCTestCase {
                 matrix[i * n + j] = Float(Double(graph.weights[p]) / (degree[i] * degree[j]).squareRoot())
             }
         }
-        let dense = try SymmetricEigen.largest(matrix, size: n, count: 3)
-        XCTAssertEqual(dense.values[0], 1, accuracy: 1e-4, "the trivial eigenvalue")
-        for column in 0..<2 {
-            let expected = dense.vectors[column + 1]
-            var dot: Float = 0
-            for i in 0..<n { dot += expected[i] * lanczos[i * 2 + column] }
-            XCTAssertEqual(abs(dot), 1, accuracy: 1e-3, "eigenvector \(column + 1)")
-        }
+        return matrix
     }
 
     func testSpectralStartConvergesOnAClusteredGraph() throws {
@@ -185,15 +192,7 @@ final class UMAPTests: XCTestCase {
         let eigenmap = try XCTUnwrap(SpectralInitialisation.laplacianEigenmap(graph, dimensions: dimensions, seed: 3))
         XCTAssertTrue(eigenmap.converged, "residual \(eigenmap.largestResidual) after \(eigenmap.steps) steps")
         XCTAssertLessThan(eigenmap.steps, n - 1, "stops when converged, not at the limit")
-        var degree = [Double](repeating: 0, count: n)
-        for i in 0..<n { for p in graph.rowStarts[i]..<graph.rowStarts[i + 1] { degree[i] += Double(graph.weights[p]) } }
-        var matrix = [Float](repeating: 0, count: n * n)
-        for i in 0..<n {
-            for p in graph.rowStarts[i]..<graph.rowStarts[i + 1] {
-                let j = Int(graph.columns[p])
-                matrix[i * n + j] = Float(Double(graph.weights[p]) / (degree[i] * degree[j]).squareRoot())
-            }
-        }
+        let matrix = Self.normalisedAdjacency(graph)
         let dense = try SymmetricEigen.largest(matrix, size: n, count: dimensions + 1)
         // Each dense eigenvector lies in the span of ours (which are orthonormal up to rounding).
         for column in 1...dimensions {
