@@ -98,10 +98,12 @@ final class ZMQSocket {
     func send(_ frames: [Data]) throws {
         for (index, frame) in frames.enumerated() {
             let flags = index == frames.count - 1 ? 0 : ZMQ_SNDMORE
-            let status = frame.withUnsafeBytes { bytes in
-                zmq_send(handle, bytes.baseAddress, bytes.count, flags)
+            // A signal (SIGINT for an interrupt) can cut a blocking send short; the frame is
+            // then not queued and is sent again, or the multipart message would be left half-sent.
+            while frame.withUnsafeBytes({ zmq_send(handle, $0.baseAddress, $0.count, flags) }) < 0 {
+                let code = zmq_errno()
+                guard code == EINTR else { throw ZMQError("send on the \(name) socket", code: code) }
             }
-            guard status >= 0 else { throw ZMQError("send on the \(name) socket") }
         }
     }
 

@@ -451,7 +451,7 @@ class WireFuzzer:
                         f"last log lines: {kernel.log_lines()[-5:]}")
             return
         if not kernel.heartbeat_answers(self.context, timeout=30):
-            report.fail(f"no heartbeat echo after wave {report.waves}")
+            report.fail(f"no heartbeat echo after wave {report.waves}; last log lines: {kernel.log_lines()[-5:]}")
         client = kernel.client
         try:
             reply = shell_reply(client, client.kernel_info(), timeout=120)
