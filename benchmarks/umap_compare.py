@@ -77,6 +77,10 @@ def quality(args):
     points = prepared(args)
     labels = np.load(args.labels)
     k = len(np.unique(labels))
+    # Trustworthiness needs all pairwise distances: on large inputs it is taken on a seeded sample.
+    sample = np.arange(len(points))
+    if len(points) > args.trust_sample:
+        sample = np.sort(np.random.default_rng(0).choice(len(points), args.trust_sample, replace=False))
     rows = []
     for seed in [int(s) for s in args.seeds.split(",")]:
         for name in ("ours", "umap-learn"):
@@ -86,7 +90,7 @@ def quality(args):
             else:
                 layout, seconds = umap_learn(args, points, seed)
             row = {"implementation": name, "seed": seed, "seconds": seconds,
-                   "trustworthiness": float(trustworthiness(points, layout, n_neighbors=10))}
+                   "trustworthiness": float(trustworthiness(points[sample], layout[sample], n_neighbors=10))}
             row["acc_kmeans"] = accuracy(labels, KMeans(k, n_init=20, random_state=seed).fit_predict(layout))
             row["acc_gmm_full"] = accuracy(labels, GaussianMixture(k, covariance_type="full", random_state=seed)
                                            .fit(layout).predict(layout))
@@ -99,7 +103,7 @@ def quality(args):
                          for key in ("trustworthiness", "acc_kmeans", "acc_gmm_full", "seconds")}
     summary["input"] = {"file": args.input, "rows": int(points.shape[0]), "columns": int(points.shape[1]),
                         "normalised": args.normalise, "dims": args.dims, "neighbours": args.neighbours,
-                        "min_dist": args.min_dist}
+                        "min_dist": args.min_dist, "trustworthiness_sample": int(len(sample))}
     print(json.dumps({"median_of_seeds": summary}, indent=1))
 
 
@@ -127,6 +131,8 @@ def main():
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--threads", type=int)
     parser.add_argument("--normalise", action="store_true")
+    parser.add_argument("--trust-sample", type=int, default=10000,
+                        help="score trustworthiness on a seeded sample of this many points when the input is larger")
     args = parser.parse_args()
     if args.mode == "quality":
         if not args.labels:
