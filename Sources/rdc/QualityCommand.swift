@@ -32,10 +32,21 @@ struct NeighbourhoodList: ExpressibleByArgument {
 
     init?(argument: String) {
         var rules: [(name: String, make: (UInt64) -> NeighbourhoodRule)] = []
-        for word in argument.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+        for item in argument.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            // `ratio` and `gap` take an optional range, `ratio:10-40`; 5…40 (refine's default) without one.
+            let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
+            let word = parts.first ?? ""
+            var range = 5...40
+            if parts.count == 2 {
+                let bounds = parts[1].split(separator: "-").compactMap { Int($0) }
+                guard ["ratio", "gap", "jump"].contains(word), bounds.count == 2, bounds[0] >= 1, bounds[0] <= bounds[1] else { return nil }
+                range = bounds[0]...bounds[1]
+            }
+            let suffix = range == 5...40 ? "" : ":\(range.lowerBound)-\(range.upperBound)"
             switch word {
-            case "gap": rules.append(("M=auto/gap", { _ in .largestGap(5...40) }))
-            case "ratio": rules.append(("M=auto/ratio", { _ in .largestRatio(5...40) }))
+            case "gap": rules.append(("M=auto/gap" + suffix, { _ in .largestGap(range) }))
+            case "ratio": rules.append(("M=auto/ratio" + suffix, { _ in .largestRatio(range) }))
+            case "jump": rules.append(("M=auto/jump" + suffix, { _ in .largestJump(range) }))
             case "stability": rules.append(("M=auto/stability", { .stability(candidates: NeighbourhoodRule.stabilityCandidates, seed: $0) }))
             default:
                 guard let count = Int(word), count >= 1 else { return nil }
@@ -94,7 +105,7 @@ struct QualityCommand: ParsableCommand {
     @Option(help: "Reconstruction weight of Phase 3: 0 is DEC, 0.1 IDEC.")
     var gamma: Float = SelfTrainSettings(clusterCount: 1).reconstructionWeight
 
-    @Option(help: "Phase 2 neighbourhoods, one P1+P2 arm each with the first target: numbers (fixed M) and ratio / gap / stability (refine M=auto's rules, ratio and gap in 5…40).")
+    @Option(help: "Phase 2 neighbourhoods, one P1+P2 arm each with the first target: numbers (fixed M) and ratio / gap / stability (refine M=auto's rules; ratio and gap in 5…40, or in a range given as ratio:10-40).")
     var neighbours = NeighbourhoodList(argument: "10")!
 
     @Option(help: "Phase 2 targets, one P1+P2 arm each with the first neighbourhood: latent, input, both, graph.")

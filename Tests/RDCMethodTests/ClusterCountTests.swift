@@ -170,7 +170,7 @@ final class ClusterCountTests: XCTestCase {
         // The ratio rule weighs a jump against the distances before it: 0.2 → 0.4 doubles, 0.5 → 0.9 does not.
         let distances: [Float] = [0.1, 0.15, 0.2, 0.4, 0.45, 0.5, 0.9]
         XCTAssertEqual(MutualNeighbourhood.countBeforeLargestGap(distances[...], within: 2...6), 6)
-        XCTAssertEqual(MutualNeighbourhood.countBeforeLargestGap(distances[...], within: 2...6, relative: true), 3)
+        XCTAssertEqual(MutualNeighbourhood.countBeforeLargestGap(distances[...], within: 2...6, measure: .ratio), 3)
     }
 
     func testPerPointNeighbourhoodsFollowTheClusters() throws {

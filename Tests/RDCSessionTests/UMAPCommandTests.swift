@@ -44,7 +44,7 @@ final class UMAPCommandTests: SessionCommandTestCase {
         for line in ["show embedding space=umap", "show embedding space=umap color=label neighbours=8 min_dist=0.5 points=50"] {
             let images = textAndImages(session, line).images
             XCTAssertEqual(images.count, 1, line)
-            XCTAssertTrue(images.first?.title.contains("UMAP of normalized embeddings") ?? false, images.first?.title ?? "")
+            XCTAssertTrue(images.first?.title.contains("UMAP of the embeddings") ?? false, images.first?.title ?? "")
         }
         XCTAssertTrue(textAndImages(session, "show embedding").images.first?.title.contains("PCA") ?? false)
     }

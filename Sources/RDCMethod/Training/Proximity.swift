@@ -1,5 +1,6 @@
 // Layer: method (R-DC). May use NumericCore; never the session, sockets or pictures.
 
+import Foundation
 import NumericCore
 
 /// Phase 2's targets (method.md "Phase 2", steps 1–5): for each active anchor, the
@@ -152,6 +153,11 @@ public enum NeighbourhoodRule: Equatable, Sendable {
     /// Per point, as `largestGap` but the largest ratio of consecutive sorted distances: a jump
     /// measured against the point's own scale (`refine M=auto`'s default, by measurement).
     case largestRatio(ClosedRange<Int>)
+    /// Per point, the largest rank-weighted jump m·log(d₍ₘ₊₁₎ / d₍ₘ₎) of consecutive sorted
+    /// distances d₍₁₎ ≤ d₍₂₎ ≤ …: on points of uniform local density these are independent and
+    /// identically distributed (Exp(1) times 1/D for local dimension D), so no rank is favoured
+    /// unless the distances really jump there.
+    case largestJump(ClosedRange<Int>)
     /// Per refresh, one M for all points: the candidate whose mutual-kNN graph changes least
     /// between two seeded random subsamples of ¾ of the points (mean Jaccard overlap of each
     /// shared point's mutual lists restricted to the shared points); ties go to the smaller M.
@@ -164,7 +170,7 @@ public enum NeighbourhoodRule: Equatable, Sendable {
     public var largestCount: Int {
         switch self {
         case .fixed(let count): return count
-        case .largestGap(let range), .largestRatio(let range): return range.upperBound
+        case .largestGap(let range), .largestRatio(let range), .largestJump(let range): return range.upperBound
         case .stability(let candidates, _): return candidates.max() ?? 0
         }
     }
@@ -173,7 +179,7 @@ public enum NeighbourhoodRule: Equatable, Sendable {
     public var smallestCount: Int {
         switch self {
         case .fixed(let count): return count
-        case .largestGap(let range), .largestRatio(let range): return range.lowerBound
+        case .largestGap(let range), .largestRatio(let range), .largestJump(let range): return range.lowerBound
         case .stability(let candidates, _): return candidates.min() ?? 0
         }
     }
@@ -184,6 +190,7 @@ public enum NeighbourhoodRule: Equatable, Sendable {
         case .fixed(let count): return "M=\(count)"
         case .largestGap(let range): return "M=auto (largest gap, \(range.lowerBound)…\(range.upperBound))"
         case .largestRatio(let range): return "M=auto (largest ratio, \(range.lowerBound)…\(range.upperBound))"
+        case .largestJump(let range): return "M=auto (largest jump, \(range.lowerBound)…\(range.upperBound))"
         case .stability(let candidates, _): return "M=auto (stability of \(candidates.map(String.init).joined(separator: ", ")))"
         }
     }
@@ -248,7 +255,9 @@ public struct MutualNeighbourhood: Sendable {
         case .largestGap(let range):
             counts = (0..<n).map { Self.countBeforeLargestGap(lists.neighbourDistances(of: $0), within: range) }
         case .largestRatio(let range):
-            counts = (0..<n).map { Self.countBeforeLargestGap(lists.neighbourDistances(of: $0), within: range, relative: true) }
+            counts = (0..<n).map { Self.countBeforeLargestGap(lists.neighbourDistances(of: $0), within: range, measure: .ratio) }
+        case .largestJump(let range):
+            counts = (0..<n).map { Self.countBeforeLargestGap(lists.neighbourDistances(of: $0), within: range, measure: .rankWeightedLogRatio) }
         case .stability(let candidates, let seed):
             let chosen = try Self.mostStableCount(unit, candidates: candidates, seed: seed)
             counts = [Int](repeating: chosen, count: n)
@@ -281,12 +290,24 @@ public struct MutualNeighbourhood: Sendable {
         return (kept, radius)
     }
 
+    /// How the jump between the m-th and (m+1)-th sorted distance is measured.
+    enum JumpMeasure {
+        case difference, ratio, rankWeightedLogRatio
+    }
+
     /// The m in `range` after which the ascending `distances` jump most (the first such m).
-    static func countBeforeLargestGap(_ distances: ArraySlice<Float>, within range: ClosedRange<Int>, relative: Bool = false) -> Int {
+    static func countBeforeLargestGap(_ distances: ArraySlice<Float>, within range: ClosedRange<Int>,
+                                      measure: JumpMeasure = .difference) -> Int {
         let sorted = Array(distances)
         var best = range.lowerBound, widest = -Float.infinity
         for m in range where m < sorted.count {
-            let gap = relative ? sorted[m] / max(sorted[m - 1], 1e-12) : sorted[m] - sorted[m - 1]
+            let ratio = sorted[m] / max(sorted[m - 1], 1e-12)
+            let gap: Float
+            switch measure {
+            case .difference: gap = sorted[m] - sorted[m - 1]
+            case .ratio: gap = ratio
+            case .rankWeightedLogRatio: gap = Float(m) * Float(log(Double(ratio)))
+            }
             if gap > widest { widest = gap; best = m }
         }
         return best

@@ -135,11 +135,11 @@ extension SessionState {
     }
 
     /// The points a clustering in `space` works on: the raw embedding or its rows L2-normalised;
-    /// for `umap`, the normalised rows a layout starts from (`umapLayout` makes the layout).
+    /// for `umap`, the raw rows a layout is made of (`umapLayout` makes the layout).
     static func points(of embedding: Tensor, in space: EmbeddingSpace) -> Tensor {
         switch space {
-        case .raw: return embedding
-        case .normalized, .umap: return ProximityTargets.normalisedRows(embedding)
+        case .raw, .umap: return embedding
+        case .normalized: return ProximityTargets.normalisedRows(embedding)
         }
     }
 

@@ -99,7 +99,7 @@ extension SessionState {
     }
 
     /// The embeddings in 2-D by PCA (of the clustered points, or of the normalised embeddings
-    /// when coloured by label) or by a UMAP layout of the normalised embeddings of every image.
+    /// when coloured by label) or by a UMAP layout of the raw embeddings of every image (as `cluster space=umap`).
     private mutating func showEmbedding(_ context: CommandContext) throws -> RenderedImage {
         let invocation = context.invocation
         let (data, _) = try requireModel()
@@ -136,9 +136,9 @@ extension SessionState {
             // Every image is laid out (the neighbourhood graph needs them all); `points` only thins the drawing.
             let settings = UMAPSettings(dimensions: 2, neighbours: invocation[ShowOptions.umapNeighbours],
                                         minimumDistance: invocation[ShowOptions.umapMinimumDistance], seed: seed)
-            projection = try umapLayout(of: ProximityTargets.normalisedRows(try embedding()), settings: settings, context).embedding
+            projection = try umapLayout(of: try embedding(), settings: settings, context).embedding
             axes = ("UMAP 1", "UMAP 2")
-            how = "UMAP of normalized embeddings, neighbours=\(settings.neighbours) min_dist=\(formatFigure(settings.minimumDistance))"
+            how = "UMAP of the embeddings, neighbours=\(settings.neighbours) min_dist=\(formatFigure(settings.minimumDistance))"
         }
         let shown = randomRows(min(invocation[ShowOptions.embeddingPoints], data.count), of: data.count)
         return try Figures.embedding(points: shown.flatMap { [projection.storage[2 * $0], projection.storage[2 * $0 + 1]] },

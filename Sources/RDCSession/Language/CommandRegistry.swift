@@ -134,7 +134,7 @@ public enum CommandRegistry {
         Embeds every image and clusters the embeddings: k-means (k-means++ seeding, best of \
         `restarts` runs by inertia), a Gaussian mixture with diagonal or full covariances, or \
         DBSCAN when the number of clusters is unknown (`eps`, `minpts`). `space=umap` first lays \
-        the normalised embeddings out by UMAP in `dims` dimensions (fuzzy graph of `neighbours` \
+        the raw embeddings out by UMAP, as N2D does in `dims` dimensions (fuzzy graph of `neighbours` \
         exact nearest neighbours, spectral start, SGD) and clusters the layout, by default with a \
         full-covariance mixture as N2D does (it read Fashion-MNIST better than k-means there). When K is \
         unknown: `k=auto` runs k-means for every K from `kmin` to `kmax` and keeps the best by \

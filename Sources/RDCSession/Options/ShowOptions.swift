@@ -10,7 +10,7 @@ enum PointColouring: String, ChoiceWord {
 enum EmbeddingProjection: String, ChoiceWord {
     /// The top two principal components.
     case pca
-    /// A 2-D UMAP layout of the normalised embeddings of every image.
+    /// A 2-D UMAP layout of the raw embeddings of every image.
     case umap
 }
 
