@@ -33,7 +33,7 @@ struct NeighbourhoodList: ExpressibleByArgument {
     init?(argument: String) {
         var rules: [(name: String, make: (UInt64) -> NeighbourhoodRule)] = []
         for item in argument.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-            // `ratio` and `gap` take an optional range, `ratio:10-40`; 5…40 (refine's default) without one.
+            // The per-point rules take an optional range, `jump:3-20`; 5…40 without one.
             let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
             let word = parts.first ?? ""
             var range = 5...40
@@ -105,7 +105,7 @@ struct QualityCommand: ParsableCommand {
     @Option(help: "Reconstruction weight of Phase 3: 0 is DEC, 0.1 IDEC.")
     var gamma: Float = SelfTrainSettings(clusterCount: 1).reconstructionWeight
 
-    @Option(help: "Phase 2 neighbourhoods, one P1+P2 arm each with the first target: numbers (fixed M) and ratio / gap / stability (refine M=auto's rules; ratio and gap in 5…40, or in a range given as ratio:10-40).")
+    @Option(help: "Phase 2 neighbourhoods, one P1+P2 arm each with the first target: numbers (fixed M) and ratio / gap / jump / stability (M=auto's rules; the per-point ones in 5…40, or in a range given as jump:3-20).")
     var neighbours = NeighbourhoodList(argument: "10")!
 
     @Option(help: "Phase 2 targets, one P1+P2 arm each with the first neighbourhood: latent, input, both, graph.")

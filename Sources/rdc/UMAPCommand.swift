@@ -38,7 +38,7 @@ struct UMAPCommand: ParsableCommand {
     @Option(help: "The layout's start.")
     var initialisation: UMAPInitialisation = .spectral
 
-    @Flag(help: "L2-normalise the rows first (as `cluster` does for k-means, not for space=umap).")
+    @Flag(help: "L2-normalise the rows first (as `cluster space=normalized` does; `cluster space=umap` lays out the rows as they are).")
     var normalise = false
 
     @Option(help: "Seed.")

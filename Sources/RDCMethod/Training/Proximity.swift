@@ -298,15 +298,15 @@ public struct MutualNeighbourhood: Sendable {
     /// The m in `range` after which the ascending `distances` jump most (the first such m).
     static func countBeforeLargestGap(_ distances: ArraySlice<Float>, within range: ClosedRange<Int>,
                                       measure: JumpMeasure = .difference) -> Int {
-        let sorted = Array(distances)
+        let first = distances.startIndex
         var best = range.lowerBound, widest = -Float.infinity
-        for m in range where m < sorted.count {
-            let ratio = sorted[m] / max(sorted[m - 1], 1e-12)
+        for m in range where m < distances.count {
+            let near = distances[first + m - 1], far = distances[first + m]
             let gap: Float
             switch measure {
-            case .difference: gap = sorted[m] - sorted[m - 1]
-            case .ratio: gap = ratio
-            case .rankWeightedLogRatio: gap = Float(m) * Float(log(Double(ratio)))
+            case .difference: gap = far - near
+            case .ratio: gap = far / max(near, 1e-12)
+            case .rankWeightedLogRatio: gap = Float(m) * log(far / max(near, 1e-12))
             }
             if gap > widest { widest = gap; best = m }
         }
