@@ -33,16 +33,17 @@ struct NeighbourhoodList: ExpressibleByArgument {
     init?(argument: String) {
         var rules: [(name: String, make: (UInt64) -> NeighbourhoodRule)] = []
         for item in argument.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-            // The per-point rules take an optional range, `jump:3-20`; 5…40 without one.
+            // The per-point rules take an optional range, `ratio:3-20`; without one, refine's.
             let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
             let word = parts.first ?? ""
-            var range = 5...40
+            let defaultRange = word == "jump" ? NeighbourhoodRule.jumpRange : NeighbourhoodRule.ratioAndGapRange
+            var range = defaultRange
             if parts.count == 2 {
                 let bounds = parts[1].split(separator: "-").compactMap { Int($0) }
                 guard ["ratio", "gap", "jump"].contains(word), bounds.count == 2, bounds[0] >= 1, bounds[0] <= bounds[1] else { return nil }
                 range = bounds[0]...bounds[1]
             }
-            let suffix = range == 5...40 ? "" : ":\(range.lowerBound)-\(range.upperBound)"
+            let suffix = range == defaultRange ? "" : ":\(range.lowerBound)-\(range.upperBound)"
             switch word {
             case "gap": rules.append(("M=auto/gap" + suffix, { _ in .largestGap(range) }))
             case "ratio": rules.append(("M=auto/ratio" + suffix, { _ in .largestRatio(range) }))
@@ -105,7 +106,7 @@ struct QualityCommand: ParsableCommand {
     @Option(help: "Reconstruction weight of Phase 3: 0 is DEC, 0.1 IDEC.")
     var gamma: Float = SelfTrainSettings(clusterCount: 1).reconstructionWeight
 
-    @Option(help: "Phase 2 neighbourhoods, one P1+P2 arm each with the first target: numbers (fixed M) and ratio / gap / jump / stability (M=auto's rules; the per-point ones in 5…40, or in a range given as jump:3-20).")
+    @Option(help: "Phase 2 neighbourhoods, one P1+P2 arm each with the first target: numbers (fixed M) and ratio / gap / jump / stability (M=auto's rules; the per-point ones in refine's range, jump 3…20 and the others 5…40, or in one given as ratio:3-20).")
     var neighbours = NeighbourhoodList(argument: "10")!
 
     @Option(help: "Phase 2 targets, one P1+P2 arm each with the first neighbourhood: latent, input, both, graph.")

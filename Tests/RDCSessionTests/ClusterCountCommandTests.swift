@@ -89,9 +89,9 @@ final class ClusterCountCommandTests: SessionCommandTestCase {
 
     func testRefineWithMChosenByTheDataReportsItEverywhere() throws {
         let session = trainedSyntheticSession(in: directory)
-        let gap = textAndImages(session, "refine M=auto Mmax=20 epochs=2 batch=64").text
-        XCTAssertTrue(gap.contains("refine: M=auto (largest ratio, 5…20)"), gap)
-        XCTAssertTrue(gap.contains("neighbourhoods: M="), gap)
+        let jump = textAndImages(session, "refine M=auto Mmax=15 epochs=2 batch=64").text
+        XCTAssertTrue(jump.contains("refine: M=auto (largest jump, 3…15)"), jump)
+        XCTAssertTrue(jump.contains("neighbourhoods: M="), jump)
         let status = squeezed(textAndImages(session, "status").text)
         XCTAssertTrue(status.contains("refine targets from refine epoch 2: M="), status)
         let history = textAndImages(session, "history").text
@@ -105,11 +105,12 @@ final class ClusterCountCommandTests: SessionCommandTestCase {
                        status.components(separatedBy: "\n").first { $0.hasPrefix("refine targets") })
 
         XCTAssertTrue(textAndImages(session, "refine M=auto Mrule=gap epochs=1 batch=64").text.contains("M=auto (largest gap, 5…40)"))
+        XCTAssertTrue(textAndImages(session, "refine M=auto Mrule=ratio epochs=1 batch=64").text.contains("M=auto (largest ratio, 5…40)"))
         let stable = textAndImages(session, "refine M=auto Mrule=stability epochs=1 batch=64").text
         XCTAssertTrue(stable.contains("M=auto (stability of 5, 10, 20, 40)"), stable)
         XCTAssertTrue(failureText(session, "refine M=auto Mmax=300")?.contains("needs more than 300 images") ?? false)
         XCTAssertTrue(failureText(session, "refine M=auto Mmin=9 Mmax=8")?.contains("Mmin ≤ Mmax") ?? false)
-        XCTAssertTrue(squeezed(textAndImages(session, "status").text).contains("refine epochs 4"))
+        XCTAssertTrue(squeezed(textAndImages(session, "status").text).contains("refine epochs 5"))
     }
 
     /// `text` with every run of spaces made one (table columns are padded).

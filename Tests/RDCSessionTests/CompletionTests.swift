@@ -64,7 +64,7 @@ final class CompletionTests: XCTestCase {
         XCTAssertEqual(complete("cluster k=a").matches, ["auto"])
         XCTAssertEqual(complete("cluster method=dbscan eps=").matches, ["auto"])
         XCTAssertEqual(complete("refine M=").matches, ["auto"])
-        XCTAssertEqual(complete("refine Mrule=").matches, ["ratio", "gap", "stability"])
+        XCTAssertEqual(complete("refine Mrule=").matches, ["jump", "ratio", "gap", "stability"])
         XCTAssertEqual(complete("cluster criterion=").matches, ["silhouette", "gap"])
         XCTAssertEqual(complete("show k").matches, ["kscan", "kdistance"])
         XCTAssertEqual(complete("refine target=g").matches, ["graph"])

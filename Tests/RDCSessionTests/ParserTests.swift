@@ -38,7 +38,9 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(scan.criterion, .gap)
         XCTAssertEqual(ClusterOptions(try single("cluster k=7")).k?.given, 7)
         let auto = try RefineOptions(try single("refine M=auto Mmin=3 Mmax=30"), seed: 4)
-        XCTAssertEqual(auto.settings.neighbourhood, .largestRatio(3...30))
+        XCTAssertEqual(auto.settings.neighbourhood, .largestJump(3...30))
+        XCTAssertEqual(try RefineOptions(try single("refine M=auto"), seed: 4).settings.neighbourhood, .largestJump(3...20))
+        XCTAssertEqual(try RefineOptions(try single("refine M=auto Mrule=ratio Mmax=30"), seed: 4).settings.neighbourhood, .largestRatio(5...30))
         XCTAssertEqual(try RefineOptions(try single("refine M=auto Mrule=gap"), seed: 4).settings.neighbourhood, .largestGap(5...40))
         XCTAssertEqual(try RefineOptions(try single("refine M=auto Mrule=stability"), seed: 4).settings.neighbourhood,
                        .stability(candidates: [5, 10, 20, 40], seed: 4))

@@ -165,6 +165,10 @@ public enum NeighbourhoodRule: Equatable, Sendable {
 
     /// The candidates of `stability` when nobody says (the set).
     public static let stabilityCandidates = [5, 10, 20, 40]
+    /// The range `largestJump` searches when nobody says: its best measured range (RESULTS.md).
+    public static let jumpRange = 3...20
+    /// The range `largestRatio` and `largestGap` search when nobody says.
+    public static let ratioAndGapRange = 5...40
 
     /// The most neighbours a point can get: the kNN search's depth.
     public var largestCount: Int {

@@ -104,9 +104,10 @@ public enum CommandRegistry {
         Pulls each anchor's normalised embedding towards the centroid of its mutual M nearest \
         neighbours, keeping the reconstruction term. Neighbours and anchors are recomputed every \
         `refresh` epochs. Starts from the pretrained model with a fresh optimiser. `M=auto` lets \
-        the data choose M at every refresh, without labels: `Mrule=ratio` (the default) gives \
-        each point the neighbours before the largest ratio of consecutive sorted distances \
-        (between `Mmin` and `Mmax`), `Mrule=gap` before the largest difference; \
+        the data choose M at every refresh, without labels: `Mrule=jump` (the default) gives \
+        each point the neighbours before its largest rank-weighted jump m·log(d(m+1)/d(m)) of \
+        consecutive sorted distances (m between `Mmin` and `Mmax`, 3…20), `Mrule=ratio` before \
+        the largest ratio and `Mrule=gap` before the largest difference (5…40); \
         `Mrule=stability` takes the M of 5, 10, 20, 40 whose mutual-neighbour graph agrees best \
         between two random subsamples. `status` and `history` report the M used.
         """,
