@@ -112,7 +112,7 @@ struct QualityCommand: ParsableCommand {
     @Option(help: "Phase 2 targets, one P1+P2 arm each with the first neighbourhood: latent, input, both, graph.")
     var targets = RefineTargetList(argument: "latent")!
 
-    @Option(help: "A folder for Phase 1 checkpoints: a seed's Phase 1 of the same data, limit, model and epochs is read from it instead of trained again (and saved there after training).")
+    @Option(help: "A folder for Phase 1 checkpoints: a seed's Phase 1 of the same data, limit, model and epochs is read from it instead of trained again (and saved there after training; the folder is made if missing).")
     var phase1Cache: String?
 
     @Option(help: "Comma-separated seeds.")
@@ -141,6 +141,12 @@ struct QualityCommand: ParsableCommand {
         NumericRuntime.keepFreedMemoryMapped()
         ComputeThreads.set(threads ?? ComputeThreads.processors)
         ConvolutionBackend.current = backend
+        if let phase1Cache {
+            // Made before any training, so a folder that cannot be written fails now, not after Phase 1.
+            do { try FileManager.default.createDirectory(atPath: phase1Cache, withIntermediateDirectories: true) } catch {
+                throw ValidationError("--phase1-cache \(phase1Cache): cannot make the folder (\(error.localizedDescription))")
+            }
+        }
         var dataset = try load()
         if limit > 0 { dataset = try dataset.limited(to: limit, seed: 0) }
         guard let labels = dataset.labels else { throw ValidationError("\(data.rawValue) has no labels to score against") }

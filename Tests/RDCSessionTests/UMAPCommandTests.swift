@@ -47,6 +47,10 @@ final class UMAPCommandTests: SessionCommandTestCase {
             XCTAssertTrue(images.first?.title.contains("UMAP of the embeddings") ?? false, images.first?.title ?? "")
         }
         XCTAssertTrue(textAndImages(session, "show embedding").images.first?.title.contains("PCA") ?? false)
+        // A clustering of a 2-D layout is drawn in that layout, not rotated by PCA.
+        _ = textAndImages(session, "cluster space=umap dims=2 method=kmeans restarts=1")
+        let title = textAndImages(session, "show embedding").images.first?.title ?? ""
+        XCTAssertTrue(title.contains("the clustered 2-D umap embeddings") && !title.contains("PCA"), title)
     }
 
     func testUMAPOptionsAreCheckedByTheRegistry() {

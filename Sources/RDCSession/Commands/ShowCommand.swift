@@ -99,7 +99,7 @@ extension SessionState {
     }
 
     /// The embeddings in 2-D by PCA (of the clustered points, or of the normalised embeddings
-    /// when coloured by label) or by a UMAP layout of the raw embeddings of every image (as `cluster space=umap`).
+    /// when coloured by label; clustered points that are already 2-D as they are) or by a UMAP layout of the raw embeddings of every image (as `cluster space=umap`).
     private mutating func showEmbedding(_ context: CommandContext) throws -> RenderedImage {
         let invocation = context.invocation
         let (data, _) = try requireModel()
@@ -128,6 +128,11 @@ extension SessionState {
         }
         let projection: Tensor, axes: (String, String), how: String
         switch invocation[ShowOptions.embeddingProjection] {
+        case .pca where points.shape[1] == 2:
+            // A clustering of a 2-D space (`cluster … space=umap dims=2`) is drawn as it is, not rotated by PCA.
+            projection = points
+            axes = space == EmbeddingSpace.umap.rawValue ? ("UMAP 1", "UMAP 2") : ("dimension 1", "dimension 2")
+            how = "the clustered 2-D \(space) embeddings"
         case .pca:
             projection = try PCA.fit(points, dimensions: 2).projection
             axes = ("PC 1", "PC 2")

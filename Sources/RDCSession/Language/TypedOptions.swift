@@ -14,7 +14,7 @@ public struct ValueCodec<Value: Sendable>: Sendable {
     let encode: @Sendable (Value) -> OptionValue
     let decode: @Sendable (OptionValue) -> Value?
 
-    fileprivate static func decodeDecimal(_ value: OptionValue) -> Double? {
+    @Sendable fileprivate static func decodeDecimal(_ value: OptionValue) -> Double? {
         switch value {
         case .decimal(let number): return number
         case .integer(let number): return Double(number)

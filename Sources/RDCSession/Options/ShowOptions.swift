@@ -29,7 +29,7 @@ enum ShowOptions {
     static let embeddingPoints = OptionKey("points", .integer(1...100_000), default: 2000,
                                         help: "Number of points drawn (a random sample).")
     static let embeddingProjection = OptionKey("space", .choice, default: EmbeddingProjection.pca,
-                                            help: "Project by PCA, or lay out every image by UMAP.")
+                                            help: "Project by PCA (a clustering of a 2-D space is drawn as it is), or lay out every image by UMAP.")
     static let umapNeighbours = OptionKey("neighbours", .integer(2...200), default: 15,
                                        help: "UMAP neighbours per point, the point itself included (space=umap).")
     static let umapMinimumDistance = OptionKey("min_dist", ValueCodec<Double>.decimal(.from(0, to: 1)), default: 0.1,
