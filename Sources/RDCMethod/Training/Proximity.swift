@@ -151,12 +151,12 @@ public enum NeighbourhoodRule: Equatable, Sendable {
     /// for some m in `range` (as UMAP and t-SNE give each point its own bandwidth).
     case largestGap(ClosedRange<Int>)
     /// Per point, as `largestGap` but the largest ratio of consecutive sorted distances: a jump
-    /// measured against the point's own scale (`refine M=auto`'s default, by measurement).
+    /// measured against the point's own scale.
     case largestRatio(ClosedRange<Int>)
     /// Per point, the largest rank-weighted jump m·log(d₍ₘ₊₁₎ / d₍ₘ₎) of consecutive sorted
     /// distances d₍₁₎ ≤ d₍₂₎ ≤ …: on points of uniform local density these are independent and
     /// identically distributed (Exp(1) times 1/D for local dimension D), so no rank is favoured
-    /// unless the distances really jump there.
+    /// unless the distances really jump there (`refine M=auto`'s default, by measurement).
     case largestJump(ClosedRange<Int>)
     /// Per refresh, one M for all points: the candidate whose mutual-kNN graph changes least
     /// between two seeded random subsamples of ¾ of the points (mean Jaccard overlap of each
