@@ -19,6 +19,24 @@ final class OutputTests: XCTestCase {
         XCTAssertEqual(Table(header: [], rows: [["a", "long text"], ["bbb", "x"]]).plainText, "a    long text\nbbb  x")
     }
 
+    func testPlainTextWrapsTheWidestTextColumnsToFitAWidth() {
+        let help = "Nearest neighbours per point (itself excluded); auto: chosen by the data at every refresh."
+        let table = Table(header: ["option", "default", "help"], rows: [["M", "10", help], ["q", "0.9", "Quantile."]])
+        XCTAssertEqual(table.plainText(maximumWidth: 40), """
+        option  default  help
+        ------  -------  -----------------------
+        M            10  Nearest neighbours per
+                         point (itself
+                         excluded); auto: chosen
+                         by the data at every
+                         refresh.
+        q           0.9  Quantile.
+        """)
+        XCTAssertEqual(table.plainText(maximumWidth: 200), table.plainText, "a table that fits is not wrapped")
+        // A word longer than the column is cut; nothing is lost.
+        XCTAssertEqual(Table.wrap("a verylongwordindeed b", width: 5), ["a", "veryl", "ongwo", "rdind", "eed b"])
+    }
+
     func testTableHTMLEscapesEveryCell() {
         let table = Table(title: "A & B", header: ["<name>"], rows: [["\"quoted\" 'x'"], ["3"]])
         XCTAssertEqual(table.html, """

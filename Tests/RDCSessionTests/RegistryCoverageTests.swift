@@ -178,16 +178,29 @@ final class RegistryCoverageTests: XCTestCase {
     func testHelpTextNamesEveryOptionWithItsHelpAndTheExample() {
         let overview = CommandLanguage.helpText()
         for spec in CommandRegistry.commands {
-            XCTAssertTrue(overview.contains(spec.shortUsage) && overview.contains(spec.summary), spec.name.rawValue)
+            XCTAssertTrue(overview.contains(spec.shortUsage) && containsInOrder(overview, spec.summary), spec.name.rawValue)
             let text = CommandLanguage.helpText(for: spec.name)
             XCTAssertTrue(text.contains(spec.usage) && text.contains(spec.help) && text.contains(spec.example), spec.name.rawValue)
+            // Option tables wrap long cells onto continuation lines: each cell's words appear in order.
             for option in spec.allOptions {
-                XCTAssertTrue(text.contains(option.help), "\(spec.name.rawValue) \(option.name)")
-                XCTAssertTrue(text.contains(option.defaultValue.description), "\(spec.name.rawValue) \(option.name)")
+                XCTAssertTrue(containsInOrder(text, option.help), "\(spec.name.rawValue) \(option.name)")
+                XCTAssertTrue(containsInOrder(text, option.defaultValue.description), "\(spec.name.rawValue) \(option.name)")
             }
+            XCTAssertLessThanOrEqual(text.split(separator: "\n").filter { $0.hasPrefix(" ") || $0.contains("  ") }
+                .map(\.count).max() ?? 0, CommandLanguage.helpTableWidth, "\(spec.name.rawValue): a table line is too wide")
             for choice in spec.choicePositional?.choices ?? [] {
-                XCTAssertTrue(text.contains(choice.summary), "\(spec.name.rawValue) \(choice.name)")
+                XCTAssertTrue(containsInOrder(text, choice.summary), "\(spec.name.rawValue) \(choice.name)")
             }
         }
+    }
+
+    /// Whether the words of `phrase` occur in `text` in order (other words may come between).
+    private func containsInOrder(_ text: String, _ phrase: String) -> Bool {
+        var words = text.split(whereSeparator: \.isWhitespace)[...]
+        for word in phrase.split(whereSeparator: \.isWhitespace) {
+            guard let found = words.firstIndex(of: word) else { return false }
+            words = words[(found + 1)...]
+        }
+        return true
     }
 }

@@ -18,6 +18,10 @@ extension OptionSpec {
 }
 
 extension CommandLanguage {
+    /// The widest line of a help table: columns of text beyond it wrap (a terminal of 100
+    /// columns, and a notebook's output area, show each row without folding it across columns).
+    static let helpTableWidth = 100
+
     /// The overview: every command with its short usage and summary, and how to get more.
     public static func helpText() -> String {
         let rows = CommandRegistry.commands.map { ["  " + $0.shortUsage, $0.summary] }
@@ -25,7 +29,7 @@ extension CommandLanguage {
         R-DC commands, one per line (`#` starts a comment; a trailing `\\` continues the line; \
         options are written key=value; quote values that hold spaces):
 
-        \(Table(header: [], rows: rows).plainText)
+        \(Table(header: [], rows: rows).plainText(maximumWidth: helpTableWidth))
 
         `help COMMAND` or `?COMMAND` shows a command's options, defaults and an example.
         """
@@ -43,7 +47,7 @@ extension CommandLanguage {
                                 + "Expects \(positional.valueType.expectation).\(optional)")
             } else {
                 let rows = positional.choices.map { ["  " + $0.name, $0.summary] }
-                sections.append("\(positional.placeholder) is one of:\n" + Table(header: [], rows: rows).plainText)
+                sections.append("\(positional.placeholder) is one of:\n" + Table(header: [], rows: rows).plainText(maximumWidth: helpTableWidth))
             }
         }
         for choice in spec.choicePositional?.choices ?? [] where !choice.options.isEmpty {
@@ -72,6 +76,7 @@ extension CommandLanguage {
     }
 
     private static func optionsTable(_ options: [OptionSpec]) -> String {
-        Table(header: ["option", "type", "default", "range", "help"], rows: options.map(\.tableRow)).plainText
+        Table(header: ["option", "type", "default", "range", "help"], rows: options.map(\.tableRow))
+            .plainText(maximumWidth: helpTableWidth)
     }
 }

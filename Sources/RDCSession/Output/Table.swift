@@ -38,29 +38,78 @@ public struct Table: Sendable, Equatable {
 
     /// The table as aligned columns separated by two spaces, a rule under the header, the
     /// title (if any) on the first line; no trailing spaces.
-    public var plainText: String {
+    public var plainText: String { plainText(maximumWidth: nil) }
+
+    /// As `plainText`, but when the lines would be wider than `maximumWidth` the widest columns of
+    /// text are narrowed and their cells wrapped at spaces onto
+    /// continuation lines, so help reads in a terminal and in a notebook without the lines wrapping
+    /// across the columns.
+    public func plainText(maximumWidth: Int?) -> String {
         let count = columnCount
         let allRows = (header.isEmpty ? [] : [header]) + rows
-        let widths = (0..<count).map { column in allRows.map { cell($0, column).count }.max() ?? 0 }
+        var widths = (0..<count).map { column in allRows.map { cell($0, column).count }.max() ?? 0 }
         let rightAligned = numericColumns
-        func render(_ row: [String], numericAlignment: Bool) -> String {
-            let cells = (0..<count).map { column -> String in
-                let text = cell(row, column)
-                let padding = String(repeating: " ", count: widths[column] - text.count)
-                return numericAlignment && rightAligned[column] ? padding + text : text + padding
+        if let maximumWidth { narrow(&widths, toFit: maximumWidth, numeric: rightAligned) }
+        func render(_ row: [String], numericAlignment: Bool) -> [String] {
+            let wrapped = (0..<count).map { column in Self.wrap(cell(row, column), width: widths[column]) }
+            return (0..<(wrapped.map(\.count).max() ?? 1)).map { lineIndex in
+                let cells = (0..<count).map { column -> String in
+                    let text = lineIndex < wrapped[column].count ? wrapped[column][lineIndex] : ""
+                    let padding = String(repeating: " ", count: max(0, widths[column] - text.count))
+                    return numericAlignment && rightAligned[column] ? padding + text : text + padding
+                }
+                var line = cells.joined(separator: "  ")
+                while line.last == " " { line.removeLast() }
+                return line
             }
-            var line = cells.joined(separator: "  ")
-            while line.last == " " { line.removeLast() }
-            return line
         }
         var lines: [String] = []
         if let title { lines.append(title) }
         if !header.isEmpty {
-            lines.append(render(header, numericAlignment: true))
+            lines += render(header, numericAlignment: true)
             lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
         }
-        lines += rows.map { render($0, numericAlignment: true) }
+        lines += rows.flatMap { render($0, numericAlignment: true) }
         return lines.joined(separator: "\n")
+    }
+
+    /// Narrows the widest text column a character at a time until the line fits or no column can
+    /// give more: a column keeps at least 16 characters and its longest word (a path is not cut),
+    /// and numeric columns are never wrapped.
+    private func narrow(_ widths: inout [Int], toFit maximumWidth: Int, numeric: [Bool]) {
+        let allRows = (header.isEmpty ? [] : [header]) + rows
+        let floors = widths.indices.map { column in
+            max(16, allRows.map { cell($0, column).split(separator: " ").map(\.count).max() ?? 0 }.max() ?? 0)
+        }
+        var total = widths.reduce(0, +) + 2 * max(0, widths.count - 1)
+        while total > maximumWidth {
+            let candidates = widths.indices.filter { !numeric[$0] && widths[$0] > floors[$0] }
+            guard let widest = candidates.max(by: { widths[$0] < widths[$1] }) else { return }
+            widths[widest] -= 1
+            total -= 1
+        }
+    }
+
+    /// `text` in lines of at most `width` characters, broken at spaces (a longer word is cut).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        guard text.count > width, width > 0 else { return [text] }
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
+            var word = Substring(word)
+            if !line.isEmpty && line.count + 1 + word.count <= width {
+                line += " " + word
+                continue
+            }
+            if !line.isEmpty { lines.append(line) }
+            while word.count > width {
+                lines.append(String(word.prefix(width)))
+                word = word.dropFirst(width)
+            }
+            line = String(word)
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
     }
 
     /// The table as an HTML `<table>`, every cell escaped.
