@@ -142,7 +142,7 @@ struct QualityCommand: ParsableCommand {
         ComputeThreads.set(threads ?? ComputeThreads.processors)
         ConvolutionBackend.current = backend
         if let phase1Cache {
-            // Made before any training, so a folder that cannot be written fails now, not after Phase 1.
+            // Made before any training, so a folder that cannot be made fails now, not after Phase 1.
             do { try FileManager.default.createDirectory(atPath: phase1Cache, withIntermediateDirectories: true) } catch {
                 throw ValidationError("--phase1-cache \(phase1Cache): cannot make the folder (\(error.localizedDescription))")
             }

@@ -99,7 +99,8 @@ extension SessionState {
     }
 
     /// The embeddings in 2-D by PCA (of the clustered points, or of the normalised embeddings
-    /// when coloured by label; clustered points that are already 2-D as they are) or by a UMAP layout of the raw embeddings of every image (as `cluster space=umap`).
+    /// when coloured by label; clustered points that are already 2-D as they are) or by a UMAP
+    /// layout of the raw embeddings of every image (as `cluster space=umap`).
     private mutating func showEmbedding(_ context: CommandContext) throws -> RenderedImage {
         let invocation = context.invocation
         let (data, _) = try requireModel()

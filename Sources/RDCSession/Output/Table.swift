@@ -41,15 +41,14 @@ public struct Table: Sendable, Equatable {
     public var plainText: String { plainText(maximumWidth: nil) }
 
     /// As `plainText`, but when the lines would be wider than `maximumWidth` the widest columns of
-    /// text are narrowed and their cells wrapped at spaces onto
-    /// continuation lines, so help reads in a terminal and in a notebook without the lines wrapping
-    /// across the columns.
+    /// text are narrowed and their cells wrapped at spaces onto continuation lines, so help reads
+    /// in a terminal and in a notebook without the lines folding across the columns.
     public func plainText(maximumWidth: Int?) -> String {
         let count = columnCount
         let allRows = (header.isEmpty ? [] : [header]) + rows
         var widths = (0..<count).map { column in allRows.map { cell($0, column).count }.max() ?? 0 }
         let rightAligned = numericColumns
-        if let maximumWidth { narrow(&widths, toFit: maximumWidth, numeric: rightAligned) }
+        if let maximumWidth { Self.narrow(&widths, of: allRows, toFit: maximumWidth, numeric: rightAligned) }
         func render(_ row: [String], numericAlignment: Bool) -> [String] {
             let wrapped = (0..<count).map { column in Self.wrap(cell(row, column), width: widths[column]) }
             return (0..<(wrapped.map(\.count).max() ?? 1)).map { lineIndex in
@@ -76,10 +75,9 @@ public struct Table: Sendable, Equatable {
     /// Narrows the widest text column a character at a time until the line fits or no column can
     /// give more: a column keeps at least 16 characters and its longest word (a path is not cut),
     /// and numeric columns are never wrapped.
-    private func narrow(_ widths: inout [Int], toFit maximumWidth: Int, numeric: [Bool]) {
-        let allRows = (header.isEmpty ? [] : [header]) + rows
+    private static func narrow(_ widths: inout [Int], of allRows: [[String]], toFit maximumWidth: Int, numeric: [Bool]) {
         let floors = widths.indices.map { column in
-            max(16, allRows.map { cell($0, column).split(separator: " ").map(\.count).max() ?? 0 }.max() ?? 0)
+            max(16, allRows.map { (column < $0.count ? $0[column] : "").split(separator: " ").map(\.count).max() ?? 0 }.max() ?? 0)
         }
         var total = widths.reduce(0, +) + 2 * max(0, widths.count - 1)
         while total > maximumWidth {
