@@ -98,15 +98,16 @@ public func parallelGemm(
 }
 
 /// y = alpha · op(A) · x + beta · y for a row-major `rows`×`columns` matrix of doubles, where
-/// op(A) is A or Aᵀ, on the calling thread only.
+/// op(A) is A or Aᵀ, on the calling thread only. `lda` (default `columns`) is the stride between
+/// A's rows, so a block of columns of a wider matrix can be passed.
 @inline(__always)
 public func gemv(
     transpose: Bool = false, rows: Int, columns: Int,
-    alpha: Double = 1, a: UnsafePointer<Double>, x: UnsafePointer<Double>,
+    alpha: Double = 1, a: UnsafePointer<Double>, lda: Int? = nil, x: UnsafePointer<Double>,
     beta: Double = 0, y: UnsafeMutablePointer<Double>
 ) {
     guard rows > 0, columns > 0 else { return }
     _ = ComputeThreads.count  // makes sure OpenBLAS is pinned to one thread before its first use
     cblas_dgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, Int32(rows), Int32(columns),
-                alpha, a, Int32(columns), x, 1, beta, y, 1)
+                alpha, a, Int32(lda ?? columns), x, 1, beta, y, 1)
 }

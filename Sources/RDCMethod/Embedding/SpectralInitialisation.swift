@@ -21,14 +21,17 @@ public struct LaplacianEigenmap: Sendable {
 ///
 /// Why Lanczos and not a dense LAPACK solve: the Laplacian has ~2·k·N entries, so one product
 /// with it is cheap, while a dense eigen-solve costs O(N³) time and N² memory (70,000 points:
-/// 20 GB). Lanczos with full reorthogonalisation needs one sparse product and two passes of
-/// classical Gram–Schmidt (BLAS) over the basis per step, seconds for 70,000 points; its extreme
+/// 20 GB). Lanczos with full reorthogonalisation needs one sparse product and a classical
+/// Gram–Schmidt pass (BLAS) over the basis per step, seconds for 70,000 points; its extreme
 /// Ritz vectors converge first — the ones wanted here. It runs until the wanted Ritz pairs'
 /// residuals fall below the tolerance, as ARPACK (umap-learn's `eigsh`) does: a fixed 60 steps
 /// left the 10 wanted vectors of a clustered graph unconverged (digits embeddings: k-means on
 /// the layout .805–.888 over 10 seeds, median .832; converged after 140 steps: .880–.888, median
 /// .887, umap-learn .883). The dense solve (`SymmetricEigen`) is its oracle in the tests.
 public enum SpectralInitialisation {
+    /// Columns per worker below which the basis passes stay on one thread.
+    static let minimumColumnsPerWorker = 8192
+
     /// The `dimensions` eigenvectors of L = I − D^(−½) W D^(−½) with the smallest eigenvalues
     /// above the trivial 0 (whose eigenvector ∝ D^(½)·1 is projected out); nil when the graph is
     /// not connected (L then has several zero eigenvalues and the eigenvectors mark components,
@@ -39,8 +42,12 @@ public enum SpectralInitialisation {
     ///   - maximumSteps: Lanczos steps at most (default min(n − 1, max(300, 3·dimensions + 30)));
     ///     the basis holds that many vectors of n doubles.
     ///   - seed: seed of the random start vector.
+    ///   - threads: workers for the sparse product and the Gram–Schmidt passes, each over its own
+    ///     contiguous block of vertices (partial dot products added in block order, so the
+    ///     result depends on the thread count, not on timing).
     public static func laplacianEigenmap(_ graph: FuzzyGraph, dimensions: Int, tolerance: Double = 1e-5,
-                                         maximumSteps: Int? = nil, seed: UInt64 = 0) -> LaplacianEigenmap? {
+                                         maximumSteps: Int? = nil, seed: UInt64 = 0,
+                                         threads: Int = 1) -> LaplacianEigenmap? {
         let n = graph.vertexCount
         guard dimensions >= 1, n >= dimensions + 2, graph.components().count == 1 else { return nil }
         let limit = min(n - 1, maximumSteps ?? max(300, 3 * dimensions + 30))
@@ -54,26 +61,50 @@ public enum SpectralInitialisation {
             trivial[row] = degree.squareRoot()
         }
         normalise(&trivial)
+        let workers = max(1, min(threads, n / minimumColumnsPerWorker))
+        let blocks = (0..<workers).map { (n * $0 / workers)..<(n * ($0 + 1) / workers) }
         // Lanczos on B = (I + D^(−½) W D^(−½)) / 2, whose eigenvalues 1 − λ/2 lie in [0, 1]: the
         // largest of B are the smallest λ of L. The trivial vector is the basis's row 0, so the
         // Gram–Schmidt passes keep every later row orthogonal to it.
-        var basis = [Double](repeating: 0, count: (limit + 2) * n)
+        let stride = limit + 2
+        var basis = [Double](repeating: 0, count: stride * n)
         var diagonal: [Double] = [], offDiagonal: [Double] = []
         var generator = SeededGenerator(seed: seed)
         var work = (0..<n).map { _ in Double(generator.nextNormal()) }
-        var dots = [Double](repeating: 0, count: limit + 2)
+        var dots = [Double](repeating: 0, count: stride)
+        var partialDots = [Double](repeating: 0, count: workers * stride)
         var ritz: (values: [Float], vectors: [[Float]])?
         var ritzSteps = 0, residual = Double.infinity
         basis.withUnsafeMutableBufferPointer { q in
             let rows = q.baseAddress!
             for i in 0..<n { rows[i] = trivial[i] }
-            // Orthogonalises `work` against rows 0…last of the basis, twice ("twice is enough").
+            // Removes from `work` its components along rows 0…last of the basis by classical
+            // Gram–Schmidt; a second pass only when the first took away over half of its squared
+            // length (Daniel–Gragg–Kaufman–Stewart), rare after the three-term recurrence.
             func orthogonalise(through last: Int) {
                 work.withUnsafeMutableBufferPointer { w in
-                    dots.withUnsafeMutableBufferPointer { c in
-                        for _ in 0..<2 {
-                            gemv(rows: last + 1, columns: n, a: rows, x: w.baseAddress!, y: c.baseAddress!)
-                            gemv(transpose: true, rows: last + 1, columns: n, alpha: -1, a: rows, x: c.baseAddress!, beta: 1, y: w.baseAddress!)
+                    dots.withUnsafeMutableBufferPointer { total in
+                        partialDots.withUnsafeMutableBufferPointer { partial in
+                            let w = w.baseAddress!, total = total.baseAddress!, partial = partial.baseAddress!
+                            for _ in 0..<2 {
+                                let before = squaredLength(w, n)
+                                runWorkers(workers) { block in
+                                    let columns = blocks[block]
+                                    gemv(rows: last + 1, columns: columns.count, a: rows + columns.lowerBound, lda: n,
+                                         x: w + columns.lowerBound, y: partial + block * stride)
+                                }
+                                for i in 0...last {
+                                    var sum = 0.0
+                                    for block in 0..<workers { sum += partial[block * stride + i] }
+                                    total[i] = sum
+                                }
+                                runWorkers(workers) { block in
+                                    let columns = blocks[block]
+                                    gemv(transpose: true, rows: last + 1, columns: columns.count, alpha: -1,
+                                         a: rows + columns.lowerBound, lda: n, x: total, beta: 1, y: w + columns.lowerBound)
+                                }
+                                if squaredLength(w, n) > 0.5 * before { break }
+                            }
                         }
                     }
                 }
@@ -83,10 +114,15 @@ public enum SpectralInitialisation {
             for i in 0..<n { rows[n + i] = work[i] }
             for step in 0..<limit {
                 let current = UnsafeBufferPointer(start: rows + (step + 1) * n, count: n)
-                multiply(graph, scale: scale, current, into: &work)
+                work.withUnsafeMutableBufferPointer { out in
+                    runWorkers(workers) { block in multiply(graph, scale: scale, current, rows: blocks[block], into: out) }
+                }
                 var alpha = 0.0
                 for i in 0..<n { alpha += work[i] * current[i] }
                 diagonal.append(alpha)
+                // The three-term recurrence first, so the full pass only mops up rounding.
+                let previous = rows + step * n, previousBeta = step > 0 ? offDiagonal[step - 1] : 0
+                for i in 0..<n { work[i] -= alpha * current[i] + previousBeta * previous[i] }
                 orthogonalise(through: step + 1)
                 let norm = normalise(&work)
                 let count = step + 1
@@ -135,12 +171,13 @@ public enum SpectralInitialisation {
         return matrix
     }
 
-    /// out = (x + D^(−½) W D^(−½) x) / 2.
-    private static func multiply(_ graph: FuzzyGraph, scale: [Double], _ x: UnsafeBufferPointer<Double>, into out: inout [Double]) {
+    /// out[r] = ((x + D^(−½) W D^(−½) x) / 2)[r] for the vertices r in `rows`.
+    private static func multiply(_ graph: FuzzyGraph, scale: [Double], _ x: UnsafeBufferPointer<Double>, rows: Range<Int>,
+                                 into out: UnsafeMutableBufferPointer<Double>) {
         graph.rowStarts.withUnsafeBufferPointer { starts in
             graph.columns.withUnsafeBufferPointer { columns in
                 graph.weights.withUnsafeBufferPointer { weights in
-                    for row in 0..<graph.vertexCount {
+                    for row in rows {
                         var sum = 0.0
                         for position in starts[row]..<starts[row + 1] {
                             let column = Int(columns[position])
@@ -151,6 +188,13 @@ public enum SpectralInitialisation {
                 }
             }
         }
+    }
+
+    /// The squared length of the `count` values at `vector`.
+    private static func squaredLength(_ vector: UnsafePointer<Double>, _ count: Int) -> Double {
+        var sum = 0.0
+        for i in 0..<count { sum += vector[i] * vector[i] }
+        return sum
     }
 
     /// Scales `vector` to unit length (unless it is 0) and returns its former length.

@@ -105,7 +105,7 @@ public enum UMAP {
         let components = graph.components().count
         let graphSeconds = clock.lap()
         var generator = SeededGenerator(seed: settings.seed)
-        let (initial, used, eigenmap) = try initialLayout(matrix, graph: graph, settings: settings, generator: &generator)
+        let (initial, used, eigenmap) = try initialLayout(matrix, graph: graph, settings: settings, threads: threads, generator: &generator)
         let initialisationSeconds = clock.lap()
         var start = initial
         let curve = UMAPCurve.fit(minimumDistance: settings.minimumDistance, spread: settings.spread)
@@ -122,14 +122,15 @@ public enum UMAP {
 
     /// The start layout, scaled as umap-learn does: spectral and PCA coordinates stretched to a
     /// largest magnitude of 10 plus N(0, 10⁻⁴) noise; then every column min–max scaled to [0, 10].
-    static func initialLayout(_ points: Tensor, graph: FuzzyGraph, settings: UMAPSettings, generator: inout SeededGenerator)
+    static func initialLayout(_ points: Tensor, graph: FuzzyGraph, settings: UMAPSettings, threads: Int,
+                              generator: inout SeededGenerator)
         throws -> ([Float], UMAPInitialisation, LaplacianEigenmap?) {
         let n = points.batchSize, dimensions = settings.dimensions
         var layout: [Float]? = nil
         var used = settings.initialisation
         var eigenmap: LaplacianEigenmap?
         if used == .spectral {
-            eigenmap = SpectralInitialisation.laplacianEigenmap(graph, dimensions: dimensions, seed: generator.next())
+            eigenmap = SpectralInitialisation.laplacianEigenmap(graph, dimensions: dimensions, seed: generator.next(), threads: threads)
             layout = eigenmap?.vectors
             if layout == nil { used = .pca }
         }
