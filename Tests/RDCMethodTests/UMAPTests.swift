@@ -207,6 +207,31 @@ final class UMAPTests: XCTestCase {
         }
     }
 
+    func testSpectralStartOnSeveralWorkersIsDeterministicAndSpansTheSameVectors() throws {
+        // Blocks of 50 vertices force the split passes on a small graph; 3 workers for 400 vertices.
+        var generator = SeededGenerator(seed: 9)
+        let blobs = 4, perBlob = 100, d = 3, n = blobs * perBlob, dimensions = 3
+        var values = [Float](repeating: 0, count: n * d)
+        for i in 0..<n { for c in 0..<d { values[i * d + c] = 0.5 * generator.nextNormal() + (c == 0 ? 2 * Float(i / perBlob) : 0) } }
+        let graph = FuzzySimplicialSet.graph(try NearestNeighbours.search(Tensor(shape: [n, d], storage: values), neighbours: 9))
+        func eigenmap(threads: Int) throws -> LaplacianEigenmap {
+            try XCTUnwrap(SpectralInitialisation.laplacianEigenmap(graph, dimensions: dimensions, tolerance: 1e-5, maximumSteps: nil,
+                                                                   seed: 3, threads: threads, verticesPerWorker: 50))
+        }
+        let split = try eigenmap(threads: 3), again = try eigenmap(threads: 3), single = try eigenmap(threads: 1)
+        XCTAssertEqual(split.vectors, again.vectors, "same thread count, same bits")
+        XCTAssertTrue(split.converged && single.converged)
+        for column in 0..<dimensions {
+            var projected: Float = 0
+            for other in 0..<dimensions {
+                var dot: Float = 0
+                for i in 0..<n { dot += single.vectors[i * dimensions + column] * split.vectors[i * dimensions + other] }
+                projected += dot * dot
+            }
+            XCTAssertEqual(projected, 1, accuracy: 1e-3, "one worker's eigenvector \(column) in the span of three workers'")
+        }
+    }
+
     func testGaussianMixtureWithFullCovariancesMatchesScikitLearn() throws {
         // scikit-learn 1.9.1: GaussianMixture(3, covariance_type="full", random_state=0) on these
         // float32 points (the same closed form in numpy): score −3.672459840774536, ARI 1 with the

@@ -29,8 +29,8 @@ public struct LaplacianEigenmap: Sendable {
 /// the layout .805–.888 over 10 seeds, median .832; converged after 140 steps: .880–.888, median
 /// .887, umap-learn .883). The dense solve (`SymmetricEigen`) is its oracle in the tests.
 public enum SpectralInitialisation {
-    /// Columns per worker below which the basis passes stay on one thread.
-    static let minimumColumnsPerWorker = 8192
+    /// Vertices per worker below which the passes stay on fewer threads.
+    static let minimumVerticesPerWorker = 8192
 
     /// The `dimensions` eigenvectors of L = I − D^(−½) W D^(−½) with the smallest eigenvalues
     /// above the trivial 0 (whose eigenvector ∝ D^(½)·1 is projected out); nil when the graph is
@@ -48,6 +48,13 @@ public enum SpectralInitialisation {
     public static func laplacianEigenmap(_ graph: FuzzyGraph, dimensions: Int, tolerance: Double = 1e-5,
                                          maximumSteps: Int? = nil, seed: UInt64 = 0,
                                          threads: Int = 1) -> LaplacianEigenmap? {
+        laplacianEigenmap(graph, dimensions: dimensions, tolerance: tolerance, maximumSteps: maximumSteps, seed: seed,
+                          threads: threads, verticesPerWorker: minimumVerticesPerWorker)
+    }
+
+    /// `laplacianEigenmap` with the smallest block of vertices a worker takes (tests split small graphs).
+    static func laplacianEigenmap(_ graph: FuzzyGraph, dimensions: Int, tolerance: Double, maximumSteps: Int?,
+                                  seed: UInt64, threads: Int, verticesPerWorker: Int) -> LaplacianEigenmap? {
         let n = graph.vertexCount
         guard dimensions >= 1, n >= dimensions + 2, graph.components().count == 1 else { return nil }
         let limit = min(n - 1, maximumSteps ?? max(300, 3 * dimensions + 30))
@@ -61,7 +68,7 @@ public enum SpectralInitialisation {
             trivial[row] = degree.squareRoot()
         }
         normalise(&trivial)
-        let workers = max(1, min(threads, n / minimumColumnsPerWorker))
+        let workers = max(1, min(threads, n / max(1, verticesPerWorker)))
         let blocks = (0..<workers).map { (n * $0 / workers)..<(n * ($0 + 1) / workers) }
         // Lanczos on B = (I + D^(−½) W D^(−½)) / 2, whose eigenvalues 1 − λ/2 lie in [0, 1]: the
         // largest of B are the smallest λ of L. The trivial vector is the basis's row 0, so the
