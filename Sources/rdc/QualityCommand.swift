@@ -62,24 +62,35 @@ struct NeighbourhoodList: ExpressibleByArgument {
     var defaultValueDescription: String { rules.map(\.name).joined(separator: ",") }
 }
 
-/// Phase 2 targets to compare, e.g. "latent,input".
-struct RefineTargetList: ExpressibleByArgument {
-    let targets: [RefineTarget]
+/// A comma-separated list of named choices, e.g. Phase 2 targets "latent,input" or read-offs "kmeans,umap".
+struct ChoiceList<Choice: RawRepresentable<String>>: ExpressibleByArgument {
+    let choices: [Choice]
 
     init?(argument: String) {
-        let parsed = argument.split(separator: ",").map { RefineTarget(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
+        let parsed = argument.split(separator: ",").map { Choice(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
         guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else { return nil }
-        targets = parsed.map { $0! }
+        choices = parsed.map { $0! }
     }
 
     /// Help shows the list as it is written.
-    var defaultValueDescription: String { targets.map(\.rawValue).joined(separator: ",") }
+    var defaultValueDescription: String { choices.map(\.rawValue).joined(separator: ",") }
+}
+
+/// How `rdc quality` reads clusters off an arm's embeddings.
+enum QualityReadOff: String, CaseIterable {
+    /// k-means on the L2-normalised embeddings (method.md; `cluster k=K`).
+    case kmeans
+    /// A full-covariance Gaussian mixture on the normalised embeddings (`cluster method=gmm covariance=full`).
+    case gmm
+    /// N2D's read-off: a UMAP layout of the embeddings as the encoder gives them, then a
+    /// full-covariance mixture (`cluster space=umap`).
+    case umap
 }
 
 /// Runs raw-pixel k-means, then for each seed Phase 1 and, from that same Phase 1 model, the
 /// ablation's arms — P1+P2 (R-DC), P1+P3 (pseudo-supervision) and P1+P2+P3 — printing ACC, NMI,
-/// ARI and F1 after each with its wall time, then the medians over the seeds: the figures
-/// RESULTS.md reports.
+/// ARI and F1 after each (once per read-off) with its wall time, then the medians over the
+/// seeds: the figures RESULTS.md reports.
 struct QualityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quality",
@@ -110,7 +121,10 @@ struct QualityCommand: ParsableCommand {
     var neighbours = NeighbourhoodList(argument: "10")!
 
     @Option(help: "Phase 2 targets, one P1+P2 arm each with the first neighbourhood: latent, input, both, graph.")
-    var targets = RefineTargetList(argument: "latent")!
+    var targets = ChoiceList<RefineTarget>(argument: "latent")!
+
+    @Option(help: "How each arm's clusters are read off, one score each: kmeans (normalised embeddings, method.md), gmm (a full-covariance mixture on them), umap (a UMAP layout of the raw embeddings, K dimensions, 20 neighbours, min_dist 0, then a full-covariance mixture: N2D's read-off).")
+    var readoffs = ChoiceList<QualityReadOff>(argument: "kmeans")!
 
     @Option(help: "A folder for Phase 1 checkpoints: a seed's Phase 1 of the same data, limit, model and epochs is read from it instead of trained again (and saved there after training; the folder is made if missing).")
     var phase1Cache: String?
@@ -118,7 +132,7 @@ struct QualityCommand: ParsableCommand {
     @Option(help: "Comma-separated seeds.")
     var seeds = SeedList(argument: "0")!
 
-    @Option(help: "k-means restarts on the embeddings.")
+    @Option(help: "Restarts of each read-off's k-means or mixture.")
     var restarts = 20
 
     @Option(help: "k-means restarts on raw pixels (0 skips the raw baseline).")
@@ -190,9 +204,13 @@ struct QualityCommand: ParsableCommand {
         let token = CancellationToken()
         var results: [ArmResult] = []
         func record(_ arm: String, _ state: TrainingState, seconds: Double, epochs: Int) throws {
-            let result = ArmResult(arm: arm, scores: try score(state, dataset, labels, k, seed), seconds: seconds)
-            results.append(result)
-            report("seed \(seed) \(arm)", result.scores, seconds: seconds, perEpoch: seconds / Double(max(epochs, 1)))
+            let embeddings = Trainer.embed(state.autoencoder, samples: dataset.samples)
+            for readOff in readoffs.choices {
+                let name = arm + (readoffs.choices.count > 1 ? " (\(readOff.rawValue))" : "")
+                let result = ArmResult(arm: name, scores: try score(embeddings, by: readOff, labels, k, seed), seconds: seconds)
+                results.append(result)
+                report("seed \(seed) \(name)", result.scores, seconds: seconds, perEpoch: seconds / Double(max(epochs, 1)))
+            }
         }
         func timed(_ body: () throws -> Void) rethrows -> Double {
             let start = Date()
@@ -227,10 +245,10 @@ struct QualityCommand: ParsableCommand {
         // One P1+P2 arm per neighbourhood (with the first target), then one per further target (with
         // the first neighbourhood): each arm differs from the first in one thing. P1+P2+P3
         // continues the first arm.
-        let variants = neighbours.rules.map { ($0, targets.targets[0]) } + targets.targets.dropFirst().map { (neighbours.rules[0], $0) }
+        let variants = neighbours.rules.map { ($0, targets.choices[0]) } + targets.choices.dropFirst().map { (neighbours.rules[0], $0) }
         for (index, (rule, target)) in variants.enumerated() where refine > 0 {
             let name = "P1+P2" + (neighbours.rules.count > 1 ? " " + rule.name : "")
-                + (targets.targets.count > 1 ? " target=\(target.rawValue)" : "")
+                + (targets.choices.count > 1 ? " target=\(target.rawValue)" : "")
             var phase2 = phase1
             let settings = RefineSettings(neighbourhood: rule.make(seed), target: target)
             let phase2Seconds = try timed {
@@ -263,10 +281,21 @@ struct QualityCommand: ParsableCommand {
         }
     }
 
-    private func score(_ state: TrainingState, _ dataset: Dataset, _ labels: [Int], _ k: Int, _ seed: UInt64) throws -> ClusteringScores {
-        let embeddings = ProximityTargets.normalisedRows(Trainer.embed(state.autoencoder, samples: dataset.samples))
-        let clustering = try KMeans(clusterCount: k, restarts: restarts, seed: seed).fit(embeddings)
-        return try ClusteringMetrics.evaluate(labels: labels, clusters: clustering.assignments)
+    /// The scores of the clusters `readOff` finds in `embeddings` (each arm's training time excludes it).
+    private func score(_ embeddings: Tensor, by readOff: QualityReadOff, _ labels: [Int], _ k: Int, _ seed: UInt64) throws -> ClusteringScores {
+        let assignments: [Int]
+        switch readOff {
+        case .kmeans:
+            assignments = try KMeans(clusterCount: k, restarts: restarts, seed: seed).fit(ProximityTargets.normalisedRows(embeddings)).assignments
+        case .gmm:
+            assignments = try GaussianMixture(componentCount: k, covariance: .full, restarts: restarts, seed: seed)
+                .fit(ProximityTargets.normalisedRows(embeddings)).assignments
+        case .umap:
+            let layout = try UMAP.embed(embeddings, settings: .clusterReadOff(clusterCount: k, seed: seed))
+            assignments = try GaussianMixture(componentCount: k, covariance: .full, restarts: restarts, seed: seed)
+                .fit(layout.embedding).assignments
+        }
+        return try ClusteringMetrics.evaluate(labels: labels, clusters: assignments)
     }
 
     private func epochPrinter(seed: UInt64) -> TrainingObserver {
@@ -287,9 +316,9 @@ struct QualityCommand: ParsableCommand {
         fflush(stdout)
     }
 
-    /// `text` padded to the width of the row names (Foundation's %-24@ does not pad on Linux).
+    /// `text` padded to the width of the row names (Foundation's %-36@ does not pad on Linux).
     private static func padded(_ text: String) -> String {
-        text.count >= 24 ? text : text + String(repeating: " ", count: 24 - text.count)
+        text.count >= 36 ? text : text + String(repeating: " ", count: 36 - text.count)
     }
 }
 

@@ -60,6 +60,19 @@ public struct UMAPSettings: Equatable, Sendable {
     }
 }
 
+extension UMAPSettings {
+    /// Neighbours per point of the read-off layout (N2D's 20).
+    public static let readOffNeighbours = 20
+    /// min_dist of the read-off layout: 0, so a cluster's points may pack together.
+    public static let readOffMinimumDistance = 0.0
+
+    /// N2D's read-off layout (McConville et al. 2020), `cluster space=umap`'s defaults: as many
+    /// dimensions as clusters, 20 neighbours, min_dist 0.
+    public static func clusterReadOff(clusterCount: Int, seed: UInt64) -> UMAPSettings {
+        UMAPSettings(dimensions: clusterCount, neighbours: readOffNeighbours, minimumDistance: readOffMinimumDistance, seed: seed)
+    }
+}
+
 /// A UMAP embedding and how it was made.
 public struct UMAPResult: Sendable {
     /// The layout, `[n, dimensions]`.

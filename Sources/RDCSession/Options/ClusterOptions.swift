@@ -42,9 +42,9 @@ struct ClusterOptions {
                               help: "Cluster L2-normalised embeddings, the raw ones, or a UMAP layout of the raw ones.")
     static let dimensions = OptionalOptionKey("dims", .integer(1...100), computed: "k, the number of clusters",
                                            help: "Dimensions of the UMAP layout (space=umap).")
-    static let neighbours = OptionKey("neighbours", .integer(2...200), default: 20,
+    static let neighbours = OptionKey("neighbours", .integer(2...200), default: UMAPSettings.readOffNeighbours,
                                    help: "UMAP neighbours per point, the point itself included (space=umap).")
-    static let minimumDistance = OptionKey("min_dist", ValueCodec<Double>.decimal(.from(0, to: 1)), default: 0,
+    static let minimumDistance = OptionKey("min_dist", ValueCodec<Double>.decimal(.from(0, to: 1)), default: UMAPSettings.readOffMinimumDistance,
                                         help: "UMAP's smallest distance between laid-out points (space=umap).")
     static let covariance = OptionalOptionKey("covariance", ValueCodec<CovarianceType>.choice,
                                               computed: "full with space=umap, else diagonal",
