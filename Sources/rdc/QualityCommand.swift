@@ -85,6 +85,11 @@ enum QualityReadOff: String, CaseIterable {
     /// N2D's read-off: a UMAP layout of the embeddings as the encoder gives them, then a
     /// full-covariance mixture (`cluster space=umap`).
     case umap
+    /// The same UMAP layout, then k-means (`cluster space=umap method=kmeans`).
+    case umapKMeans = "umap-kmeans"
+
+    /// Whether the clusters are read off the embeddings' UMAP layout rather than the normalised embeddings.
+    var readsUMAPLayout: Bool { self == .umap || self == .umapKMeans }
 }
 
 /// Runs raw-pixel k-means, then for each seed Phase 1 and, from that same Phase 1 model, the
@@ -123,7 +128,7 @@ struct QualityCommand: ParsableCommand {
     @Option(help: "Phase 2 targets, one P1+P2 arm each with the first neighbourhood: latent, input, both, graph.")
     var targets = ChoiceList<RefineTarget>(argument: "latent")!
 
-    @Option(help: "How each arm's clusters are read off, one score each: kmeans (normalised embeddings, method.md), gmm (a full-covariance mixture on them), umap (a UMAP layout of the raw embeddings, K dimensions, 20 neighbours, min_dist 0, then a full-covariance mixture: N2D's read-off).")
+    @Option(help: "How each arm's clusters are read off, one score each: kmeans (normalised embeddings, method.md), gmm (a full-covariance mixture on them), umap (a UMAP layout of the raw embeddings, K dimensions, 20 neighbours, min_dist 0, then a full-covariance mixture: N2D's read-off), umap-kmeans (the same layout, then k-means).")
     var readoffs = ChoiceList<QualityReadOff>(argument: "kmeans")!
 
     @Option(help: "A folder for Phase 1 checkpoints: a seed's Phase 1 of the same data, limit, model and epochs is read from it instead of trained again (and saved there after training; the folder is made if missing).")
@@ -205,9 +210,14 @@ struct QualityCommand: ParsableCommand {
         var results: [ArmResult] = []
         func record(_ arm: String, _ state: TrainingState, seconds: Double, epochs: Int) throws {
             let embeddings = Trainer.embed(state.autoencoder, samples: dataset.samples)
+            var layout: Tensor?  // one UMAP layout serves both UMAP read-offs
             for readOff in readoffs.choices {
                 let name = arm + (readoffs.choices.count > 1 ? " (\(readOff.rawValue))" : "")
-                let result = ArmResult(arm: name, scores: try score(embeddings, by: readOff, labels, k, seed), seconds: seconds)
+                if readOff.readsUMAPLayout, layout == nil {
+                    layout = try UMAP.embed(embeddings, settings: .clusterReadOff(clusterCount: k, seed: seed)).embedding
+                }
+                let points = readOff.readsUMAPLayout ? layout! : ProximityTargets.normalisedRows(embeddings)
+                let result = ArmResult(arm: name, scores: try score(points, by: readOff, labels, k, seed), seconds: seconds)
                 results.append(result)
                 report("seed \(seed) \(name)", result.scores, seconds: seconds, perEpoch: seconds / Double(max(epochs, 1)))
             }
@@ -281,19 +291,12 @@ struct QualityCommand: ParsableCommand {
         }
     }
 
-    /// The scores of the clusters `readOff` finds in `embeddings` (each arm's training time excludes it).
-    private func score(_ embeddings: Tensor, by readOff: QualityReadOff, _ labels: [Int], _ k: Int, _ seed: UInt64) throws -> ClusteringScores {
-        let assignments: [Int]
-        switch readOff {
-        case .kmeans:
-            assignments = try KMeans(clusterCount: k, restarts: restarts, seed: seed).fit(ProximityTargets.normalisedRows(embeddings)).assignments
-        case .gmm:
-            assignments = try GaussianMixture(componentCount: k, covariance: .full, restarts: restarts, seed: seed)
-                .fit(ProximityTargets.normalisedRows(embeddings)).assignments
-        case .umap:
-            let layout = try UMAP.embed(embeddings, settings: .clusterReadOff(clusterCount: k, seed: seed))
-            assignments = try GaussianMixture(componentCount: k, covariance: .full, restarts: restarts, seed: seed)
-                .fit(layout.embedding).assignments
+    /// The scores of the clusters `readOff` finds in `points` (the normalised embeddings, or
+    /// their UMAP layout for the UMAP read-offs).
+    private func score(_ points: Tensor, by readOff: QualityReadOff, _ labels: [Int], _ k: Int, _ seed: UInt64) throws -> ClusteringScores {
+        let assignments = switch readOff {
+        case .kmeans, .umapKMeans: try KMeans(clusterCount: k, restarts: restarts, seed: seed).fit(points).assignments
+        case .gmm, .umap: try GaussianMixture(componentCount: k, covariance: .full, restarts: restarts, seed: seed).fit(points).assignments
         }
         return try ClusteringMetrics.evaluate(labels: labels, clusters: assignments)
     }
