@@ -210,13 +210,14 @@ struct QualityCommand: ParsableCommand {
         var results: [ArmResult] = []
         func record(_ arm: String, _ state: TrainingState, seconds: Double, epochs: Int) throws {
             let embeddings = Trainer.embed(state.autoencoder, samples: dataset.samples)
+            let normalised = ProximityTargets.normalisedRows(embeddings)
             var layout: Tensor?  // one UMAP layout serves both UMAP read-offs
             for readOff in readoffs.choices {
                 let name = arm + (readoffs.choices.count > 1 ? " (\(readOff.rawValue))" : "")
                 if readOff.readsUMAPLayout, layout == nil {
                     layout = try UMAP.embed(embeddings, settings: .clusterReadOff(clusterCount: k, seed: seed)).embedding
                 }
-                let points = readOff.readsUMAPLayout ? layout! : ProximityTargets.normalisedRows(embeddings)
+                let points = readOff.readsUMAPLayout ? layout! : normalised
                 let result = ArmResult(arm: name, scores: try score(points, by: readOff, labels, k, seed), seconds: seconds)
                 results.append(result)
                 report("seed \(seed) \(name)", result.scores, seconds: seconds, perEpoch: seconds / Double(max(epochs, 1)))
