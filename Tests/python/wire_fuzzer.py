@@ -324,6 +324,8 @@ class WireFuzzer:
         # nothing may answer (never answered), and signed but not valid JSON (should be dropped).
         self.forbidden: dict[str, str] = {}
         self.undecodable: dict[str, str] = {}
+        # Parent msg_ids of every reply read on shell, control and stdin.
+        self.answered: set[str | None] = set()
         self.context = zmq.Context()
         self.sockets = {channel: self.connect(zmq.DEALER, channel) for channel in REQUEST_CHANNELS}
         self.sockets["hb"] = self.connect(zmq.DEALER, "hb")
@@ -437,21 +439,45 @@ class WireFuzzer:
                 if name == "hb":
                     continue
                 parent = reply_parent_id(frames)
+                if name in REQUEST_CHANNELS:
+                    self.answered.add(parent)
                 if parent in self.undecodable and name in REQUEST_CHANNELS:
                     self.report.answered_undecodable[self.undecodable.pop(parent)] += 1
                 if parent in self.forbidden:
                     self.report.fail(f"{name}: the kernel answered a {self.forbidden[parent]} message it must "
                                      f"drop (parent {parent}): {describe(frames)}")
 
+    def settle(self, timeout: float = 120) -> None:
+        """Waits until the kernel has handled every message this fuzzer sent on shell and control.
+
+        Each socket's messages are handled in order, so a kernel_info_request sent last on the
+        same socket is answered after them: no fuzzed request still queued (a valid
+        interrupt_request among them) can land in the health check's own cell."""
+        for channel in ("shell", "control"):
+            header = make_header("kernel_info_request")
+            self.sockets[channel].send_multipart(signed_frames(self.kernel.key, header, {}))
+            deadline = time.monotonic() + timeout
+            while header["msg_id"] not in self.answered:
+                if time.monotonic() > deadline:
+                    self.report.fail(f"{channel}: the kernel did not answer a valid kernel_info_request within "
+                                     f"{timeout:.0f} s after wave {self.report.waves}")
+                    return
+                self.drain()
+                time.sleep(0.01)
+
     def check_health(self) -> None:
-        """Alive, heartbeat, kernel_info on shell and control, a `status` cell; then memory."""
+        """Alive, the fuzzed requests all handled, heartbeat, kernel_info on shell and control,
+        a `status` cell; then memory."""
         kernel, report = self.kernel, self.report
         if not kernel.is_alive():
             report.fail(f"the kernel exited with {kernel.process.poll()} after wave {report.waves}; "
                         f"last log lines: {kernel.log_lines()[-5:]}")
             return
+        self.settle()
         if not kernel.heartbeat_answers(self.context, timeout=30):
-            report.fail(f"no heartbeat echo after wave {report.waves}; last log lines: {kernel.log_lines()[-5:]}")
+            heartbeat_lines = [line for line in kernel.log_lines() if "heartbeat" in line]
+            report.fail(f"no heartbeat echo after wave {report.waves}; the kernel's heartbeat log lines: "
+                        f"{heartbeat_lines[-3:]}; last log lines: {kernel.log_lines()[-5:]}")
         client = kernel.client
         try:
             reply = shell_reply(client, client.kernel_info(), timeout=120)
