@@ -183,11 +183,8 @@ final class UMAPTests: XCTestCase {
     func testSpectralStartConvergesOnAClusteredGraph() throws {
         // Eight touching blobs along a line: the 7 wanted eigenvalues sit close together near 0,
         // where stopping Lanczos early leaves the vectors mixed (a residual of 0.05 fails below).
-        var generator = SeededGenerator(seed: 5)
-        let blobs = 8, perBlob = 50, d = 3, n = blobs * perBlob, dimensions = 7
-        var values = [Float](repeating: 0, count: n * d)
-        for i in 0..<n { for c in 0..<d { values[i * d + c] = 0.5 * generator.nextNormal() + (c == 0 ? 2 * Float(i / perBlob) : 0) } }
-        let graph = FuzzySimplicialSet.graph(try NearestNeighbours.search(Tensor(shape: [n, d], storage: values), neighbours: 9))
+        let n = 400, dimensions = 7
+        let graph = try Self.blobsAlongALine(blobs: 8, perBlob: 50, seed: 5)
         XCTAssertEqual(graph.components().count, 1)
         let eigenmap = try XCTUnwrap(SpectralInitialisation.laplacianEigenmap(graph, dimensions: dimensions, seed: 3))
         XCTAssertTrue(eigenmap.converged, "residual \(eigenmap.largestResidual) after \(eigenmap.steps) steps")
@@ -196,24 +193,15 @@ final class UMAPTests: XCTestCase {
         let dense = try SymmetricEigen.largest(matrix, size: n, count: dimensions + 1)
         // Each dense eigenvector lies in the span of ours (which are orthonormal up to rounding).
         for column in 1...dimensions {
-            let expected = dense.vectors[column]
-            var projected: Float = 0
-            for ours in 0..<dimensions {
-                var dot: Float = 0
-                for i in 0..<n { dot += expected[i] * eigenmap.vectors[i * dimensions + ours] }
-                projected += dot * dot
-            }
-            XCTAssertEqual(projected, 1, accuracy: 1e-3, "dense eigenvector \(column)")
+            XCTAssertEqual(Self.squaredProjection(of: dense.vectors[column], onto: eigenmap.vectors, columns: dimensions), 1,
+                           accuracy: 1e-3, "dense eigenvector \(column)")
         }
     }
 
     func testSpectralStartOnSeveralWorkersIsDeterministicAndSpansTheSameVectors() throws {
         // Blocks of 50 vertices force the split passes on a small graph; 3 workers for 400 vertices.
-        var generator = SeededGenerator(seed: 9)
-        let blobs = 4, perBlob = 100, d = 3, n = blobs * perBlob, dimensions = 3
-        var values = [Float](repeating: 0, count: n * d)
-        for i in 0..<n { for c in 0..<d { values[i * d + c] = 0.5 * generator.nextNormal() + (c == 0 ? 2 * Float(i / perBlob) : 0) } }
-        let graph = FuzzySimplicialSet.graph(try NearestNeighbours.search(Tensor(shape: [n, d], storage: values), neighbours: 9))
+        let n = 400, dimensions = 3
+        let graph = try Self.blobsAlongALine(blobs: 4, perBlob: 100, seed: 9)
         func eigenmap(threads: Int) throws -> LaplacianEigenmap {
             try XCTUnwrap(SpectralInitialisation.laplacianEigenmap(graph, dimensions: dimensions, tolerance: 1e-5, maximumSteps: nil,
                                                                    seed: 3, threads: threads, verticesPerWorker: 50))
@@ -222,14 +210,30 @@ final class UMAPTests: XCTestCase {
         XCTAssertEqual(split.vectors, again.vectors, "same thread count, same bits")
         XCTAssertTrue(split.converged && single.converged)
         for column in 0..<dimensions {
-            var projected: Float = 0
-            for other in 0..<dimensions {
-                var dot: Float = 0
-                for i in 0..<n { dot += single.vectors[i * dimensions + column] * split.vectors[i * dimensions + other] }
-                projected += dot * dot
-            }
-            XCTAssertEqual(projected, 1, accuracy: 1e-3, "one worker's eigenvector \(column) in the span of three workers'")
+            let vector = (0..<n).map { single.vectors[$0 * dimensions + column] }
+            XCTAssertEqual(Self.squaredProjection(of: vector, onto: split.vectors, columns: dimensions), 1, accuracy: 1e-3,
+                           "one worker's eigenvector \(column) in the span of three workers'")
         }
+    }
+
+    /// The fuzzy graph (9 neighbours) of `blobs` touching Gaussian blobs in 3-D, spaced 2 apart along x.
+    private static func blobsAlongALine(blobs: Int, perBlob: Int, seed: UInt64) throws -> FuzzyGraph {
+        var generator = SeededGenerator(seed: seed)
+        let d = 3, n = blobs * perBlob
+        var values = [Float](repeating: 0, count: n * d)
+        for i in 0..<n { for c in 0..<d { values[i * d + c] = 0.5 * generator.nextNormal() + (c == 0 ? 2 * Float(i / perBlob) : 0) } }
+        return FuzzySimplicialSet.graph(try NearestNeighbours.search(Tensor(shape: [n, d], storage: values), neighbours: 9))
+    }
+
+    /// ‖Pv‖² for the projection P onto the `columns` columns of the row-major `basis` (orthonormal up to rounding).
+    private static func squaredProjection(of vector: [Float], onto basis: [Float], columns: Int) -> Float {
+        var projected: Float = 0
+        for column in 0..<columns {
+            var dot: Float = 0
+            for i in vector.indices { dot += vector[i] * basis[i * columns + column] }
+            projected += dot * dot
+        }
+        return projected
     }
 
     func testGaussianMixtureWithFullCovariancesMatchesScikitLearn() throws {
