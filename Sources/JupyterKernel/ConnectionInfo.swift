@@ -16,7 +16,7 @@ public struct ConnectionInfo: Equatable, Sendable {
     public var stdinPort: Int
     /// Port of the control ROUTER socket; 0 lets the kernel pick a free one.
     public var controlPort: Int
-    /// Port of the heartbeat REP socket; 0 lets the kernel pick a free one.
+    /// Port of the heartbeat socket (REQ clients ping it); 0 lets the kernel pick a free one.
     public var heartbeatPort: Int
     /// The HMAC key; empty means messages are not signed.
     public var key: String

@@ -66,7 +66,7 @@ public final class KernelServer {
                                         configure: limitRequests)
             let stdin = try Self.bind(ZMQ_ROUTER, "stdin", in: context, connection, port: &bound.stdinPort, linger: 1000,
                                       configure: limitRequests)
-            let heartbeat = try Self.bind(ZMQ_REP, "heartbeat", in: context, connection, port: &bound.heartbeatPort, linger: 0) { socket in
+            let heartbeat = try Self.bind(ZMQ_ROUTER, "heartbeat", in: context, connection, port: &bound.heartbeatPort, linger: 0) { socket in
                 try socket.limitIncomingFrames(to: Self.largestHeartbeatFrame)
             }
             let iopub = try Self.bind(ZMQ_XPUB, "IOPub", in: context, connection, port: &bound.iopubPort, linger: 1000) { socket in

@@ -11,7 +11,10 @@ scripts/reliability/. Speed is printed, never asserted.
 
 from __future__ import annotations
 
+import time
+
 import pytest
+import zmq
 
 from kernel_load import interrupt_storm, soak
 from kernel_wire import kernel_under_test
@@ -24,6 +27,7 @@ FUZZ_MESSAGES = 3000
 INTERRUPT_SEED = 7
 INTERRUPTS = 10
 SOAK_SEED = 11
+STALLED_PINGS = 1200
 SOAK_REQUESTS = 1000
 SOAK_WARM_UP = 300
 
@@ -42,6 +46,36 @@ def test_fuzzed_wire_messages_on_every_channel_never_crash_or_get_answered():
         assert kernel.is_alive()
         dropped = sum("dropped a message" in line for line in kernel.log_lines())
         assert dropped > 0, "the kernel logged none of the messages it dropped"
+
+
+def test_a_peer_that_stopped_reading_and_sent_a_ping_without_envelope_costs_no_other_client_its_heartbeat():
+    """The wire fuzzer's intermittent "no heartbeat echo" (seed 20260101, wave 3), replayed on purpose.
+
+    A libzmq REP socket that drops a request without an empty envelope frame from a peer it
+    cannot write to (gone, or its queue full) keeps a "reply under way" flag set
+    (router_t::rollback resets it only when it has a pipe), so it loses the reply to the next
+    request, whoever sent it. A heartbeat client pinging once and waiting then sees a dead kernel."""
+    with kernel_under_test() as kernel:
+        context = zmq.Context()
+        stalled = context.socket(zmq.DEALER)
+        stalled.linger = 0
+        stalled.rcvhwm = 1
+        try:
+            stalled.connect(kernel.endpoint("hb"))
+            assert kernel.heartbeat_answers(context, timeout=30)
+            # More echoes than the kernel queues for one peer (1,000), none of them read.
+            for _ in range(STALLED_PINGS):
+                stalled.send_multipart([b"", b"x" * 60_000])
+            stalled.send_multipart([b"no envelope", b"ping"])
+            deadline = time.monotonic() + 5
+            pings = 0
+            while time.monotonic() < deadline:
+                assert kernel.heartbeat_answers(context, timeout=30), f"ping {pings + 1} after the stalled peer's was lost"
+                pings += 1
+            assert kernel.is_alive()
+        finally:
+            stalled.close()
+            context.term()
 
 
 def test_interrupts_at_random_moments_end_cells_cleanly_and_keep_the_session():
