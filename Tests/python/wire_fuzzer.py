@@ -284,7 +284,7 @@ class MessageMaker:
 
     # -- heartbeat and IOPub -------------------------------------------------------------------
     def heartbeat(self) -> tuple[str, list[bytes]]:
-        """Frames for a DEALER on the REP heartbeat: with and without the empty envelope frame."""
+        """Frames for a DEALER on the heartbeat (REQ clients ping it): with and without the empty envelope frame."""
         choice = self.rng.random()
         if choice < 0.4:
             return "ping", [b"", self.junk(0, 64)]
