@@ -1,6 +1,7 @@
 // Layer: tests of the Jupyter front end: hostile and stray input found by the wire fuzzer
-// (Tests/python/wire_fuzzer.py) — stdin messages nobody asked for, oversized frames and
-// subscriptions, damaged frames for the decoder. A real KernelServer on loopback.
+// (Tests/python/wire_fuzzer.py) — stdin messages nobody asked for, a malformed heartbeat from a
+// stalled peer, oversized frames and subscriptions, damaged frames for the decoder. A real
+// KernelServer on loopback.
 import CZMQ
 import Foundation
 import XCTest
@@ -50,6 +51,37 @@ final class HostileInputTests: KernelHarnessTestCase {
         try attacker.send(frames)
         XCTAssertFalse(client.hasMessage(on: attacker, within: 1), "the oversized request must not be answered")
         XCTAssertEqual(try client.request("kernel_info_request", on: client.shell).reply.messageType, "kernel_info_reply")
+    }
+
+    /// Regression: the heartbeat was a libzmq REP socket, which loses the reply to the next request,
+    /// from any client, after it drops a request without an envelope from a peer it cannot write
+    /// to (router_t::rollback leaves it "mid-reply"). Found by the wire fuzzer as an intermittent
+    /// "no heartbeat echo" (seed 20260101, whose wave 3 ends on such a ping).
+    func testAMalformedPingFromAStalledPeerCostsNoOtherClientItsEcho() throws {
+        let heartbeat = "tcp://127.0.0.1:\(harness.server.connection.heartbeatPort)"
+        func freshPingIsEchoed() throws -> Bool {
+            let pinger = try ZMQSocket(context: client.context, type: ZMQ_REQ, name: "fresh heartbeat client")
+            defer { pinger.close() }
+            try pinger.setLinger(milliseconds: 0)
+            try pinger.connect(heartbeat)
+            try pinger.send([Data("ping".utf8)])
+            guard client.hasMessage(on: pinger, within: 10) else { return false }
+            return try pinger.receive(wait: false) == [Data("ping".utf8)]
+        }
+        let stalled = try ZMQSocket(context: client.context, type: ZMQ_DEALER, name: "stalled heartbeat peer")
+        defer { stalled.close() }
+        try stalled.setLinger(milliseconds: 0)
+        try stalled.setOption(ZMQ_RCVHWM, 1)
+        try stalled.connect(heartbeat)
+        // More echoes than the kernel queues for one peer (1,000), none of them read.
+        for _ in 0..<1200 { try stalled.send([Data(), Data(count: 60_000)]) }
+        try stalled.send([Data("no envelope".utf8), Data("ping".utf8)])
+        let deadline = Date().addingTimeInterval(3)
+        var pings = 0
+        while Date() < deadline {
+            XCTAssertTrue(try freshPingIsEchoed(), "ping \(pings + 1) after the stalled peer's was not echoed")
+            pings += 1
+        }
     }
 
     /// Regression: libzmq stores each IOPub subscription in a trie of ~50 bytes per topic byte, so
