@@ -53,6 +53,18 @@ final class UMAPCommandTests: SessionCommandTestCase {
         XCTAssertTrue(title.contains("the clustered 2-D umap embeddings") && !title.contains("PCA"), title)
     }
 
+    func testAUMAPLayoutAfterFurtherTrainingNamesTheModelItDrawsAndTheOlderClusters() {
+        let session = trainedSyntheticSession(in: directory)
+        _ = textAndImages(session, "cluster restarts=1")
+        let clusteredAfter = textAndImages(session, "show embedding").images.first?.title ?? ""
+        XCTAssertFalse(textAndImages(session, "refine epochs=1").text.isEmpty)
+        let title = textAndImages(session, "show embedding space=umap").images.first?.title ?? ""
+        XCTAssertTrue(title.contains("refine 1"), title)
+        XCTAssertTrue(title.contains("(clustered after"), title)
+        // PCA draws the clustered points themselves, so its title keeps the clustering's position.
+        XCTAssertEqual(textAndImages(session, "show embedding").images.first?.title, clusteredAfter)
+    }
+
     func testUMAPOptionsAreCheckedByTheRegistry() {
         let session = trainedSyntheticSession(in: directory)
         XCTAssertTrue(failureText(session, "cluster space=umap neighbours=1")?.contains("neighbours") ?? false)

@@ -105,7 +105,8 @@ extension SessionState {
         let invocation = context.invocation
         let (data, _) = try requireModel()
         let byLabel = invocation[ShowOptions.embeddingColour] == .label
-        let points: Tensor, groups: [Int], names: [String], colouring: String, madeAfter: String, space: String
+        let points: Tensor, groups: [Int], names: [String], madeAfter: String, space: String
+        var colouring: String
         var noiseGroup: Int?
         if byLabel {
             guard let labels = data.labels else { throw CommandFailure("the data have no labels; use `show embedding color=cluster`") }
@@ -128,6 +129,7 @@ extension SessionState {
             (colouring, madeAfter, space) = ("\(snapshot.record.method) cluster", snapshot.madeAfter, snapshot.record.space)
         }
         let projection: Tensor, axes: (String, String), how: String
+        var drawnAfter = madeAfter
         switch invocation[ShowOptions.embeddingProjection] {
         case .pca where points.shape[1] == 2:
             // A clustering of a 2-D space (`cluster … space=umap dims=2`) is drawn as it is, not rotated by PCA.
@@ -145,11 +147,14 @@ extension SessionState {
             projection = try umapLayout(of: try embedding(), settings: settings, context).embedding
             axes = ("UMAP 1", "UMAP 2")
             how = "UMAP of the embeddings, neighbours=\(settings.neighbours) min_dist=\(formatFigure(settings.minimumDistance))"
+            // The layout is of the model as it is now; clusters made before later training say so.
+            drawnAfter = trainingPosition
+            if !byLabel && madeAfter != trainingPosition { colouring += " (clustered after \(madeAfter))" }
         }
         let shown = randomRows(min(invocation[ShowOptions.embeddingPoints], data.count), of: data.count)
         return try Figures.embedding(points: shown.flatMap { [projection.storage[2 * $0], projection.storage[2 * $0 + 1]] },
                                      groups: shown.map { groups[$0] }, groupNames: names,
-                                     title: "embedding after \(madeAfter) (\(how)), coloured by \(colouring)",
+                                     title: "embedding after \(drawnAfter) (\(how)), coloured by \(colouring)",
                                      xLabel: axes.0, yLabel: axes.1, noiseGroup: noiseGroup)
     }
 
