@@ -149,7 +149,7 @@ extension SessionState {
             how = "UMAP of the embeddings, neighbours=\(settings.neighbours) min_dist=\(formatFigure(settings.minimumDistance))"
             // The layout is of the model as it is now; clusters made before later training say so.
             drawnAfter = trainingPosition
-            if !byLabel && madeAfter != trainingPosition { colouring += " (clustered after \(madeAfter))" }
+            if madeAfter != trainingPosition { colouring += " (clustered after \(madeAfter))" }
         }
         let shown = randomRows(min(invocation[ShowOptions.embeddingPoints], data.count), of: data.count)
         return try Figures.embedding(points: shown.flatMap { [projection.storage[2 * $0], projection.storage[2 * $0 + 1]] },
